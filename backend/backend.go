@@ -1,0 +1,76 @@
+// Package backend picks the GoMLX compute backend genlab runs on.
+//
+// genlab defaults to GoMLX's pure-Go backend so that every lecture runs on a laptop CPU
+// with nothing to download. The user picks another backend with the GOMLX_BACKEND
+// environment variable (for example "xla:cuda" on a GPU machine, after importing
+// github.com/genlab-go/genlab/backend/xla to link it) or the CLI's --backend flag.
+package backend
+
+import (
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/compute/gobackend" // the pure-Go backend: always linked.
+)
+
+// EnvVar is the environment variable GoMLX reads to select a backend.
+const EnvVar = compute.ConfigEnvVar
+
+// Default is the configuration used when neither GOMLX_BACKEND nor an explicit
+// configuration is given: the pure-Go backend.
+const Default = "go"
+
+var (
+	mu     sync.Mutex
+	cached = map[string]compute.Backend{}
+)
+
+func init() {
+	// The XLA backend (when linked) would try to download its PJRT plugin on first use:
+	// genlab never downloads behind the user's back.
+	if _, ok := os.LookupEnv("GOMLX_NO_AUTO_INSTALL"); !ok {
+		_ = os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
+	}
+}
+
+// Config returns the backend configuration genlab will use: config if not empty, else
+// $GOMLX_BACKEND, else Default.
+func Config(config string) string {
+	if config != "" {
+		return config
+	}
+	if env := os.Getenv(EnvVar); env != "" {
+		return env
+	}
+	return Default
+}
+
+// New returns the backend for config (see Config). Backends are cached per
+// configuration: creating one is not free and GoMLX tensors are tied to the backend
+// that made them.
+func New(config string) (compute.Backend, error) {
+	config = Config(config)
+	mu.Lock()
+	defer mu.Unlock()
+	if b, ok := cached[config]; ok {
+		return b, nil
+	}
+	b, err := compute.NewWithConfig(config)
+	if err != nil {
+		return nil, fmt.Errorf("backend %q: %w (GOMLX_BACKEND=go selects the pure-Go backend; "+
+			"xla needs the genlab/backend/xla package linked and a PJRT plugin)", config, err)
+	}
+	cached[config] = b
+	return b, nil
+}
+
+// MustNew is New that panics on error, for notebooks and examples.
+func MustNew(config string) compute.Backend {
+	b, err := New(config)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

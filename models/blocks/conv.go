@@ -1,0 +1,206 @@
+package blocks
+
+import (
+	"fmt"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX's graph-building convention.
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
+	"github.com/gomlx/compute/shapes"
+)
+
+// Padding says how a convolution pads its input.
+type Padding struct {
+	// Same pads so that the output is ceil(input/stride) (TensorFlow's "SAME"), splitting
+	// any odd total padding with the extra element at the end.
+	Same bool
+	// Top, Bottom, Left, Right are explicit paddings, used when Same is false.
+	Top, Bottom, Left, Right int
+}
+
+// Valid is no padding.
+var Valid = Padding{}
+
+// Same is TensorFlow-style "SAME" padding.
+var Same = Padding{Same: true}
+
+// Explicit returns symmetric padding p on every side (PyTorch's padding=p).
+func Explicit(p int) Padding { return Padding{Top: p, Bottom: p, Left: p, Right: p} }
+
+// resolve returns the explicit (low, high) padding for one spatial axis.
+func (p Padding) resolve(axis, in, k, stride int) (lo, hi int) {
+	if p.Same {
+		out := (in + stride - 1) / stride
+		total := max((out-1)*stride+k-in, 0)
+		return total / 2, total - total/2
+	}
+	if axis == 0 {
+		return p.Top, p.Bottom
+	}
+	return p.Left, p.Right
+}
+
+// ConvOutputSize is the spatial output size of a convolution along one axis.
+func ConvOutputSize(in, k, stride, padLo, padHi int) int {
+	return (in+padLo+padHi-k)/stride + 1
+}
+
+// Conv2D convolves x [B, H, W, Cin] with kernel [kh, kw, Cin, Cout] (cross-correlation,
+// as every deep learning library does) and returns [B, Ho, Wo, Cout].
+func Conv2D(x, kernel *Node, stride int, padding Padding) *Node {
+	if x.Rank() != 4 || kernel.Rank() != 4 {
+		panic(fmt.Sprintf("blocks.Conv2D: want x [B,H,W,C] and kernel [kh,kw,Cin,Cout], got %s and %s",
+			x.Shape(), kernel.Shape()))
+	}
+	b, h, w, cin := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
+	kh, kw, kcin, cout := kernel.Shape().Dim(0), kernel.Shape().Dim(1), kernel.Shape().Dim(2), kernel.Shape().Dim(3)
+	if kcin != cin {
+		panic(fmt.Sprintf("blocks.Conv2D: x has %d channels but kernel %s expects %d", cin, kernel.Shape(), kcin))
+	}
+	if stride < 1 {
+		panic(fmt.Sprintf("blocks.Conv2D: stride %d < 1", stride))
+	}
+	pt, pb := padding.resolve(0, h, kh, stride)
+	pl, pr := padding.resolve(1, w, kw, stride)
+	ho, wo := ConvOutputSize(h, kh, stride, pt, pb), ConvOutputSize(w, kw, stride, pl, pr)
+	if ho < 1 || wo < 1 {
+		panic(fmt.Sprintf("blocks.Conv2D: input %dx%d too small for kernel %dx%d with padding %+v", h, w, kh, kw, padding))
+	}
+	if pt|pb|pl|pr != 0 {
+		x = Pad(x, ScalarZero(x.Graph(), x.DType()),
+			PadAxis{}, PadAxis{Start: pt, End: pb}, PadAxis{Start: pl, End: pr}, PadAxis{})
+	}
+	var patches *Node
+	if kh == 1 && kw == 1 && stride == 1 {
+		patches = x
+	} else {
+		// im2col: one strided slice per kernel tap, concatenated along channels in
+		// (ky, kx, c) order, which is the row-major order of the kernel's first 3 axes.
+		taps := make([]*Node, 0, kh*kw)
+		for ky := range kh {
+			for kx := range kw {
+				taps = append(taps, Slice(x,
+					AxisRange(),
+					AxisRange(ky, ky+(ho-1)*stride+1).Stride(stride),
+					AxisRange(kx, kx+(wo-1)*stride+1).Stride(stride),
+					AxisRange()))
+			}
+		}
+		patches = Concatenate(taps, -1)
+	}
+	patches = Reshape(patches, b*ho*wo, kh*kw*cin)
+	out := MatMul(patches, Reshape(kernel, kh*kw*cin, cout))
+	return Reshape(out, b, ho, wo, cout)
+}
+
+// ConvTranspose2D is the transposed convolution with PyTorch's semantics: y [B, Hi, Wi, Cy]
+// and kernel [kh, kw, Cout, Cy] give [B, Ho, Wo, Cout] with
+// Ho = (Hi-1)*stride - padTop - padBottom + kh + outputPadding. It is the exact adjoint of
+// Conv2D(., kernel, stride, padding) for the input size it returns: for all x, y,
+// <Conv2D(x), y> = <x, ConvTranspose2D(y)>.
+//
+// Same padding is not accepted (the output size would be ambiguous): use Pad(p).
+func ConvTranspose2D(y, kernel *Node, stride int, padding Padding, outputPadding int) *Node {
+	if y.Rank() != 4 || kernel.Rank() != 4 {
+		panic(fmt.Sprintf("blocks.ConvTranspose2D: want y [B,H,W,C] and kernel [kh,kw,Cout,Cin], got %s and %s",
+			y.Shape(), kernel.Shape()))
+	}
+	if padding.Same {
+		panic("blocks.ConvTranspose2D: Same padding is ambiguous for a transposed conv; use Explicit(p) and outputPadding")
+	}
+	if stride < 1 || outputPadding < 0 || outputPadding >= stride {
+		panic(fmt.Sprintf("blocks.ConvTranspose2D: need stride >= 1 and 0 <= outputPadding < stride, got %d and %d",
+			stride, outputPadding))
+	}
+	b, hi, wi, cy := y.Shape().Dim(0), y.Shape().Dim(1), y.Shape().Dim(2), y.Shape().Dim(3)
+	kh, kw, cout, kcy := kernel.Shape().Dim(0), kernel.Shape().Dim(1), kernel.Shape().Dim(2), kernel.Shape().Dim(3)
+	if kcy != cy {
+		panic(fmt.Sprintf("blocks.ConvTranspose2D: y has %d channels but kernel %s expects %d", cy, kernel.Shape(), kcy))
+	}
+	g := y.Graph()
+	// cols[b, i, j, ky, kx, c] = sum_cy y[b, i, j, cy] * K[ky, kx, c, cy]: a matmul with
+	// exactly the transposed conv's FLOPs (no multiplications by inserted zeros).
+	kmat := Transpose(Reshape(kernel, kh*kw*cout, cy), 0, 1) // [Cy, kh*kw*Cout]
+	cols := MatMul(Reshape(y, b*hi*wi, cy), kmat)
+	cols = Reshape(cols, b, hi, wi, kh*kw, cout)
+	// col2im: tap (ky, kx) of input pixel (i, j) lands on output (i*stride+ky, j*stride+kx)
+	// of the uncropped output, of size (Hi-1)*stride + kh.
+	fullH, fullW := (hi-1)*stride+kh, (wi-1)*stride+kw
+	zero := ScalarZero(g, y.DType())
+	var full *Node
+	for ky := range kh {
+		for kx := range kw {
+			tap := Reshape(Slice(cols, AxisRange(), AxisRange(), AxisRange(), AxisElem(ky*kw+kx), AxisRange()),
+				b, hi, wi, cout)
+			tap = Pad(tap, zero, PadAxis{},
+				PadAxis{Start: ky, End: kh - 1 - ky, Interior: stride - 1},
+				PadAxis{Start: kx, End: kw - 1 - kx, Interior: stride - 1},
+				PadAxis{})
+			if full == nil {
+				full = tap
+			} else {
+				full = Add(full, tap)
+			}
+		}
+	}
+	// Crop the padding (it is what the forward conv added) and add output padding at the
+	// end, where the forward conv would have ignored the extra rows and columns.
+	pt, pb, pl, pr := padding.Top, padding.Bottom, padding.Left, padding.Right
+	ho, wo := fullH-pt-pb+outputPadding, fullW-pl-pr+outputPadding
+	if ho < 1 || wo < 1 {
+		panic(fmt.Sprintf("blocks.ConvTranspose2D: padding %+v leaves an empty output", padding))
+	}
+	if extra := outputPadding - pb; extra > 0 {
+		full = Pad(full, zero, PadAxis{}, PadAxis{End: extra}, PadAxis{}, PadAxis{})
+	}
+	if extra := outputPadding - pr; extra > 0 {
+		full = Pad(full, zero, PadAxis{}, PadAxis{}, PadAxis{End: extra}, PadAxis{})
+	}
+	return Slice(full, AxisRange(), AxisRange(pt, pt+ho), AxisRange(pl, pl+wo), AxisRange())
+}
+
+// ConvTransposeOutputSize is ConvTranspose2D's spatial output size along one axis.
+func ConvTransposeOutputSize(in, k, stride, padLo, padHi, outputPadding int) int {
+	return (in-1)*stride - padLo - padHi + k + outputPadding
+}
+
+// Conv is a trainable Conv2D layer: a kernel [k, k, Cin, Cout] (He-initialized, as suits
+// the ReLU-family activations that follow it) and an optional bias, kept under scope.
+type Conv struct {
+	Out, Kernel, Stride int
+	Padding             Padding
+	NoBias              bool
+}
+
+// Apply runs the layer on x [B, H, W, Cin], creating its variables on first use.
+func (c Conv) Apply(scope *model.Scope, x *Node) *Node {
+	cin := x.Shape().Dim(-1)
+	kshape := shapes.Make(x.DType(), c.Kernel, c.Kernel, cin, c.Out)
+	k := scope.WithInitializer(initializer.HeFn(scope)).VariableWithShape("kernel", kshape).ValueGraph(x.Graph())
+	out := Conv2D(x, k, max(c.Stride, 1), c.Padding)
+	if !c.NoBias {
+		bias := scope.WithInitializer(initializer.Zero).VariableWithShape("bias", shapes.Make(x.DType(), c.Out)).ValueGraph(x.Graph())
+		out = Add(out, bias)
+	}
+	return out
+}
+
+// ConvT is a trainable ConvTranspose2D layer (PyTorch's ConvTranspose2d with symmetric
+// padding Pad and OutputPadding).
+type ConvT struct {
+	Out, Kernel, Stride, Pad, OutputPadding int
+	NoBias                                  bool
+}
+
+// Apply runs the layer on y [B, H, W, Cin], creating its variables on first use.
+func (c ConvT) Apply(scope *model.Scope, y *Node) *Node {
+	cin := y.Shape().Dim(-1)
+	kshape := shapes.Make(y.DType(), c.Kernel, c.Kernel, c.Out, cin)
+	k := scope.WithInitializer(initializer.HeFn(scope)).VariableWithShape("kernel", kshape).ValueGraph(y.Graph())
+	out := ConvTranspose2D(y, k, max(c.Stride, 1), Explicit(c.Pad), c.OutputPadding)
+	if !c.NoBias {
+		bias := scope.WithInitializer(initializer.Zero).VariableWithShape("bias", shapes.Make(y.DType(), c.Out)).ValueGraph(y.Graph())
+		out = Add(out, bias)
+	}
+	return out
+}

@@ -1,0 +1,47 @@
+package blocks
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// benchConvGrad times forward + both gradients of a two-layer stride-2 conv encoder
+// (28x28x1 -> 14x14x32 -> 7x7x64, k=4, the conv VAE's shape) at batch 128.
+func benchConvGrad(b *testing.B, conv func(x, k *graph.Node) *graph.Node) {
+	be := testBackend(b)
+	rng := rand.New(rand.NewPCG(1, 1))
+	f32 := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64() * 0.1)
+		}
+		return s
+	}
+	x := tensors.FromFlatDataAndDimensions(f32(128*28*28), 128, 28, 28, 1)
+	k1 := tensors.FromFlatDataAndDimensions(f32(4*4*1*32), 4, 4, 1, 32)
+	k2 := tensors.FromFlatDataAndDimensions(f32(4*4*32*64), 4, 4, 32, 64)
+	exec := graph.MustNewExec(be, func(x, k1, k2 *graph.Node) []*graph.Node {
+		h := conv(conv(x, k1), k2)
+		loss := graph.ReduceAllSum(graph.Square(h))
+		return graph.Gradient(loss, x, k1, k2)
+	})
+	exec.MustCall(x, k1, k2)
+	b.ResetTimer()
+	for range b.N {
+		exec.MustCall(x, k1, k2)
+	}
+}
+
+func BenchmarkConvEncoderGrad(b *testing.B) {
+	b.Run("genlab_im2col", func(b *testing.B) {
+		benchConvGrad(b, func(x, k *graph.Node) *graph.Node { return Conv2D(x, k, 2, Explicit(1)) })
+	})
+	b.Run("gomlx_convolve", func(b *testing.B) {
+		benchConvGrad(b, func(x, k *graph.Node) *graph.Node {
+			return graph.Convolve(x, k).StridePerAxis(2, 2).PaddingPerDim([][2]int{{1, 1}, {1, 1}}).Done()
+		})
+	})
+}
