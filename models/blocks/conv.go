@@ -2,11 +2,12 @@ package blocks
 
 import (
 	"fmt"
+	"math"
 
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX's graph-building convention.
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
-	"github.com/gomlx/compute/shapes"
 )
 
 // Padding says how a convolution pads its input.
@@ -180,9 +181,16 @@ func (c Conv) Apply(scope *model.Scope, x *Node) *Node {
 	out := Conv2D(x, k, max(c.Stride, 1), c.Padding)
 	if !c.NoBias {
 		bias := scope.WithInitializer(initializer.Zero).VariableWithShape("bias", shapes.Make(x.DType(), c.Out)).ValueGraph(x.Graph())
-		out = Add(out, bias)
+		out = Add(out, Reshape(bias, 1, 1, 1, c.Out))
 	}
 	return out
+}
+
+// heNormal draws N(0, 2/fanIn), He et al.'s initialization for ReLU-family layers.
+func heNormal(scope *model.Scope, fanIn int, gain float64) model.VariableInitializer {
+	return func(g *Graph, shape shapes.Shape) *Node {
+		return MulScalar(scope.RandomNormal(g, shape), gain*math.Sqrt(2/float64(fanIn)))
+	}
 }
 
 // ConvT is a trainable ConvTranspose2D layer (PyTorch's ConvTranspose2d with symmetric
@@ -190,17 +198,30 @@ func (c Conv) Apply(scope *model.Scope, x *Node) *Node {
 type ConvT struct {
 	Out, Kernel, Stride, Pad, OutputPadding int
 	NoBias                                  bool
+	// Gain scales the He initialization (0 means 1). An output layer followed by a
+	// sigmoid starts better small: logits near 0 keep the sigmoid out of saturation,
+	// where an MSE loss has almost no gradient.
+	Gain float64
 }
 
 // Apply runs the layer on y [B, H, W, Cin], creating its variables on first use.
 func (c ConvT) Apply(scope *model.Scope, y *Node) *Node {
 	cin := y.Shape().Dim(-1)
 	kshape := shapes.Make(y.DType(), c.Kernel, c.Kernel, c.Out, cin)
-	k := scope.WithInitializer(initializer.HeFn(scope)).VariableWithShape("kernel", kshape).ValueGraph(y.Graph())
+	// He initialization by the true fan-in: each output pixel of a stride-s transposed
+	// conv sums Cin * k*k / s^2 taps. GoMLX's HeFn reads the fan-in off the kernel shape
+	// as a forward conv's (Cout * k*k), which for a 16->1 channel layer makes the outputs
+	// 8x too large and saturates a sigmoid after it.
+	fanIn := max(1, cin*c.Kernel*c.Kernel/(max(c.Stride, 1)*max(c.Stride, 1)))
+	gain := c.Gain
+	if gain == 0 {
+		gain = 1
+	}
+	k := scope.WithInitializer(heNormal(scope, fanIn, gain)).VariableWithShape("kernel", kshape).ValueGraph(y.Graph())
 	out := ConvTranspose2D(y, k, max(c.Stride, 1), Explicit(c.Pad), c.OutputPadding)
 	if !c.NoBias {
 		bias := scope.WithInitializer(initializer.Zero).VariableWithShape("bias", shapes.Make(y.DType(), c.Out)).ValueGraph(y.Graph())
-		out = Add(out, bias)
+		out = Add(out, Reshape(bias, 1, 1, 1, c.Out))
 	}
 	return out
 }

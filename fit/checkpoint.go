@@ -1,0 +1,207 @@
+package fit
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// CheckpointFile is the name of the checkpoint inside a checkpoint directory.
+const CheckpointFile = "checkpoint.genlab"
+
+const magic = "GENLAB-CHECKPOINT-1\n"
+
+type ckptVar struct {
+	Path   string       `json:"path"`
+	DType  dtypes.DType `json:"dtype"`
+	Dims   []int        `json:"dims"`
+	Offset int64        `json:"offset"`
+	Length int64        `json:"length"`
+}
+
+type ckptHeader struct {
+	Step   int64             `json:"step"`
+	Meta   map[string]string `json:"meta,omitempty"`
+	Vars   []ckptVar         `json:"vars"`
+	SHA256 string            `json:"sha256"` // of the data section
+}
+
+// ErrCorruptCheckpoint is wrapped by errors for checkpoints that cannot be trusted.
+var ErrCorruptCheckpoint = errors.New("corrupt checkpoint")
+
+// Save writes every variable of store, the step and meta to dir/checkpoint.genlab. It
+// writes a temporary file, syncs it and renames it over the old checkpoint: a crash
+// at any point leaves either the old or the new checkpoint, complete.
+func Save(dir string, store *model.Store, step int64, meta map[string]string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("fit: checkpoint dir: %w", err)
+	}
+	var vars []*model.Variable
+	for v := range store.IterVariables() {
+		vars = append(vars, v)
+	}
+	sort.Slice(vars, func(i, j int) bool { return vars[i].Path() < vars[j].Path() })
+	var data bytes.Buffer
+	h := ckptHeader{Step: step, Meta: meta}
+	for _, v := range vars {
+		t, err := v.Value()
+		if err != nil {
+			return fmt.Errorf("fit: checkpoint: variable %s: %w", v.Path(), err)
+		}
+		off := int64(data.Len())
+		if err := t.ConstBytes(func(b []byte) { data.Write(b) }); err != nil {
+			return fmt.Errorf("fit: checkpoint: variable %s: %w", v.Path(), err)
+		}
+		h.Vars = append(h.Vars, ckptVar{Path: v.Path(), DType: t.DType(), Dims: t.Shape().Dimensions,
+			Offset: off, Length: int64(data.Len()) - off})
+	}
+	sum := sha256.Sum256(data.Bytes())
+	h.SHA256 = hex.EncodeToString(sum[:])
+	header, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("fit: checkpoint header: %w", err)
+	}
+	path := filepath.Join(dir, CheckpointFile)
+	tmp, err := os.CreateTemp(dir, CheckpointFile+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("fit: checkpoint: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	w := bufio.NewWriter(tmp)
+	w.WriteString(magic)
+	binary.Write(w, binary.LittleEndian, uint64(len(header)))
+	w.Write(header)
+	w.Write(data.Bytes())
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("fit: writing checkpoint: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("fit: writing checkpoint: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("fit: writing checkpoint: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("fit: installing checkpoint: %w", err)
+	}
+	return nil
+}
+
+// HasCheckpoint reports whether dir holds a checkpoint.
+func HasCheckpoint(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, CheckpointFile))
+	return dir != "" && err == nil
+}
+
+// Load reads dir/checkpoint.genlab into store, creating or overwriting its variables,
+// and returns the step and metadata it was saved with. A truncated or corrupted file
+// gives an error wrapping ErrCorruptCheckpoint, and store is left unchanged.
+func Load(dir string, store *model.Store) (step int64, meta map[string]string, err error) {
+	path := filepath.Join(dir, CheckpointFile)
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, nil, fmt.Errorf("fit: %w", err)
+	}
+	defer f.Close()
+	bad := func(why string, args ...any) error {
+		return fmt.Errorf("fit: %s: %w: %s (delete it to train from scratch)", path, ErrCorruptCheckpoint, fmt.Sprintf(why, args...))
+	}
+	r := bufio.NewReader(f)
+	m := make([]byte, len(magic))
+	if _, err := io.ReadFull(r, m); err != nil || string(m) != magic {
+		return 0, nil, bad("not a genlab checkpoint")
+	}
+	var hlen uint64
+	if err := binary.Read(r, binary.LittleEndian, &hlen); err != nil || hlen > 1<<30 {
+		return 0, nil, bad("bad header length")
+	}
+	hb := make([]byte, hlen)
+	if _, err := io.ReadFull(r, hb); err != nil {
+		return 0, nil, bad("truncated header")
+	}
+	var h ckptHeader
+	if err := json.Unmarshal(hb, &h); err != nil {
+		return 0, nil, bad("header: %v", err)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return 0, nil, bad("reading data: %v", err)
+	}
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != h.SHA256 {
+		return 0, nil, bad("data checksum mismatch (truncated or damaged file)")
+	}
+	// Decode everything before touching the store, so that a bad file changes nothing.
+	values := make([]*tensors.Tensor, len(h.Vars))
+	for i, v := range h.Vars {
+		shape := shapes.Make(v.DType, v.Dims...)
+		if v.Offset < 0 || v.Length != int64(shape.Memory()) || v.Offset+v.Length > int64(len(data)) {
+			return 0, nil, bad("variable %s: bad extent", v.Path)
+		}
+		t := tensors.FromShape(shape)
+		if err := t.MutableBytes(func(b []byte) { copy(b, data[v.Offset:v.Offset+v.Length]) }); err != nil {
+			return 0, nil, fmt.Errorf("fit: %s: variable %s: %w", path, v.Path, err)
+		}
+		values[i] = t
+	}
+	for i, v := range h.Vars {
+		if existing := store.GetVariable(v.Path); existing != nil {
+			if !existing.Shape().Equal(values[i].Shape()) {
+				return 0, nil, fmt.Errorf("fit: %s: variable %s has shape %s in the checkpoint but %s in the model "+
+					"(was it saved with another configuration?)", path, v.Path, values[i].Shape(), existing.Shape())
+			}
+			if err := existing.SetValue(values[i]); err != nil {
+				return 0, nil, fmt.Errorf("fit: %s: %w", path, err)
+			}
+			continue
+		}
+		if _, err := store.CreateVariable(v.Path, values[i]); err != nil {
+			return 0, nil, fmt.Errorf("fit: %s: %w", path, err)
+		}
+	}
+	return h.Step, h.Meta, nil
+}
+
+// ReadMeta returns the metadata of dir's checkpoint without loading its variables.
+func ReadMeta(dir string) (map[string]string, error) {
+	path := filepath.Join(dir, CheckpointFile)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("fit: no checkpoint: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	m := make([]byte, len(magic))
+	var hlen uint64
+	if _, err := io.ReadFull(r, m); err != nil || string(m) != magic {
+		return nil, fmt.Errorf("fit: %s: %w: not a genlab checkpoint", path, ErrCorruptCheckpoint)
+	}
+	if err := binary.Read(r, binary.LittleEndian, &hlen); err != nil || hlen > 1<<30 {
+		return nil, fmt.Errorf("fit: %s: %w: bad header", path, ErrCorruptCheckpoint)
+	}
+	hb := make([]byte, hlen)
+	if _, err := io.ReadFull(r, hb); err != nil {
+		return nil, fmt.Errorf("fit: %s: %w: truncated header", path, ErrCorruptCheckpoint)
+	}
+	var h ckptHeader
+	if err := json.Unmarshal(hb, &h); err != nil {
+		return nil, fmt.Errorf("fit: %s: %w: %v", path, ErrCorruptCheckpoint, err)
+	}
+	return h.Meta, nil
+}

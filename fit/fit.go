@@ -1,0 +1,284 @@
+package fit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// Metric is a named scalar a loss function reports besides the loss (the two terms of
+// the ELBO, say). Its value is averaged over the steps between two progress reports.
+type Metric struct {
+	Name  string
+	Value *graph.Node
+}
+
+// LossFn builds, inside a graph, the loss to minimize for one batch of inputs.
+type LossFn func(scope *model.Scope, inputs []*graph.Node) (loss *graph.Node, metrics []Metric)
+
+// Update is one optimization step: minimize Loss over the trainable variables under
+// Scope (the whole store if empty) with Optimizer.
+type Update struct {
+	Name      string
+	Scope     string
+	Loss      LossFn
+	Optimizer optimizer.Interface
+}
+
+// Batches returns the input tensors for training step step (0-based) and update number
+// update. Making it a function of the step is what makes resumed runs reproducible.
+type Batches func(step, update int) ([]*tensors.Tensor, error)
+
+// Config sets the budget and the bookkeeping of a run.
+type Config struct {
+	Steps           int    // total steps (a step runs every update once); resumed runs count from the checkpoint
+	Seed            int64  // seeds the in-graph random state (the data order is the Batches function's job)
+	CheckpointDir   string // "" for no checkpoints
+	CheckpointEvery int    // steps between checkpoints (0: only at the end)
+	// Progress receives progress reports (nil: none). On a terminal it is a live bar;
+	// elsewhere (notebooks, logs) about Reports lines per run.
+	Progress io.Writer
+	Reports  int
+	// Meta is saved in the checkpoint (model name, configuration) for the CLI to read back.
+	Meta map[string]string
+}
+
+// DefaultConfig is 1000 steps, seed 1, no checkpoints, progress on stderr.
+func DefaultConfig() Config {
+	return Config{Steps: 1000, Seed: 1, Progress: os.Stderr, Reports: 10}
+}
+
+// ErrNonFinite is returned when a loss becomes NaN or infinite.
+var ErrNonFinite = errors.New("loss is not finite")
+
+// Record is the averaged loss and metrics of one update over a reporting interval.
+type Record struct {
+	Step    int // last step of the interval (1-based count of steps done)
+	Update  string
+	Loss    float64
+	Metrics map[string]float64
+	Elapsed time.Duration // since the run started
+}
+
+// History is what Run measured.
+type History struct {
+	Records   []Record
+	StartStep int // step the run resumed from (0 for a fresh run)
+	EndStep   int
+	Wall      time.Duration
+	StepsPerS float64
+}
+
+// Series returns the (step, value) pairs of one update's loss (name "loss") or metric.
+func (h *History) Series(update, name string) (steps, values []float64) {
+	for _, r := range h.Records {
+		if r.Update != update {
+			continue
+		}
+		v := r.Loss
+		if name != "loss" {
+			var ok bool
+			if v, ok = r.Metrics[name]; !ok {
+				continue
+			}
+		}
+		steps = append(steps, float64(r.Step))
+		values = append(values, v)
+	}
+	return steps, values
+}
+
+// Last returns the last record of an update (zero Record if none).
+func (h *History) Last(update string) Record {
+	for i := len(h.Records) - 1; i >= 0; i-- {
+		if h.Records[i].Update == update {
+			return h.Records[i]
+		}
+	}
+	return Record{}
+}
+
+// Run trains: it restores cfg.CheckpointDir if it holds a checkpoint, seeds the store's
+// random state otherwise, and runs the updates in turn until cfg.Steps steps are done or
+// ctx is cancelled (then it saves a checkpoint and returns ctx.Err()).
+func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg Config, batches Batches, updates ...Update) (*History, error) {
+	if len(updates) == 0 {
+		return nil, errors.New("fit: no updates")
+	}
+	if cfg.Steps < 0 {
+		return nil, fmt.Errorf("fit: negative step budget %d", cfg.Steps)
+	}
+	start := 0
+	if HasCheckpoint(cfg.CheckpointDir) {
+		s, _, err := Load(cfg.CheckpointDir, store)
+		if err != nil {
+			return nil, err
+		}
+		start = int(s)
+		report(cfg.Progress, "fit: resumed from %s at step %d\n", cfg.CheckpointDir, start)
+	} else if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		return nil, fmt.Errorf("fit: seeding: %w", err)
+	}
+
+	type compiled struct {
+		exec  *model.Exec
+		names []string
+	}
+	execs := make([]compiled, len(updates))
+	for i, u := range updates {
+		c := &execs[i]
+		u := u
+		exec, err := model.NewExec(backend, store, func(scope *model.Scope, inputs []*graph.Node) []*graph.Node {
+			g := inputs[0].Graph()
+			store.SetTraining(g, true)
+			sub := scope
+			if u.Scope != "" {
+				sub = store.Scope(u.Scope)
+			}
+			loss, metrics := u.Loss(sub, inputs)
+			u.Optimizer.UpdateGraph(sub, g, loss)
+			outs := []*graph.Node{loss}
+			c.names = c.names[:0]
+			for _, m := range metrics {
+				c.names = append(c.names, m.Name)
+				outs = append(outs, graph.ConvertDType(m.Value, loss.DType()))
+			}
+			return outs
+		})
+		if err != nil {
+			return nil, fmt.Errorf("fit: update %q: %w", u.Name, err)
+		}
+		c.exec = exec
+	}
+	defer func() {
+		for _, c := range execs {
+			c.exec.Finalize()
+		}
+	}()
+
+	hist := &History{StartStep: start}
+	t0 := time.Now()
+	reports := max(cfg.Reports, 1)
+	every := max((cfg.Steps-start)/reports, 1)
+	bar := newProgress(cfg.Progress, start, cfg.Steps)
+	sums := make([][]float64, len(updates))
+	count := 0
+	save := func(step int) error {
+		if cfg.CheckpointDir == "" {
+			return nil
+		}
+		return Save(cfg.CheckpointDir, store, int64(step), cfg.Meta)
+	}
+	for step := start; step < cfg.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			if serr := save(step); serr != nil {
+				return hist, errors.Join(err, serr)
+			}
+			return hist, err
+		}
+		for i, u := range updates {
+			inputs, err := batches(step, i)
+			if err != nil {
+				return hist, fmt.Errorf("fit: step %d: batch: %w", step, err)
+			}
+			args := make([]any, len(inputs))
+			for j, t := range inputs {
+				args[j] = t
+			}
+			outs, err := execs[i].exec.Call(args...)
+			if err != nil {
+				return hist, fmt.Errorf("fit: step %d, update %q: %w", step, u.Name, err)
+			}
+			if sums[i] == nil {
+				sums[i] = make([]float64, len(outs))
+			}
+			for j, o := range outs {
+				v := scalar(o)
+				if j == 0 && (math.IsNaN(v) || math.IsInf(v, 0)) {
+					where := "no checkpoint was written"
+					if HasCheckpoint(cfg.CheckpointDir) {
+						where = "the last good checkpoint in " + cfg.CheckpointDir + " is kept"
+					}
+					return hist, fmt.Errorf("fit: step %d, update %q: %w (%g); %s; try a lower learning rate",
+						step+1, u.Name, ErrNonFinite, v, where)
+				}
+				sums[i][j] += v
+			}
+		}
+		count++
+		done := step + 1
+		if done%every == 0 || done == cfg.Steps {
+			for i, u := range updates {
+				r := Record{Step: done, Update: u.Name, Loss: sums[i][0] / float64(count),
+					Metrics: map[string]float64{}, Elapsed: time.Since(t0)}
+				for j, name := range execs[i].names {
+					r.Metrics[name] = sums[i][j+1] / float64(count)
+				}
+				hist.Records = append(hist.Records, r)
+				clear(sums[i])
+			}
+			count = 0
+			bar.report(done, hist, updates)
+		} else {
+			bar.tick(done)
+		}
+		if cfg.CheckpointEvery > 0 && done%cfg.CheckpointEvery == 0 && done < cfg.Steps {
+			if err := save(done); err != nil {
+				return hist, err
+			}
+		}
+	}
+	hist.EndStep = cfg.Steps
+	hist.Wall = time.Since(t0)
+	if n := cfg.Steps - start; n > 0 {
+		hist.StepsPerS = float64(n) / hist.Wall.Seconds()
+	}
+	bar.finish(hist)
+	if cfg.Steps > start {
+		if err := save(cfg.Steps); err != nil {
+			return hist, err
+		}
+	}
+	return hist, nil
+}
+
+func scalar(t *tensors.Tensor) float64 {
+	switch v := t.Value().(type) {
+	case float32:
+		return float64(v)
+	case float64:
+		return v
+	default:
+		f, _ := strconv.ParseFloat(fmt.Sprint(v), 64)
+		return f
+	}
+}
+
+func report(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, args...)
+	}
+}
+
+// Steps returns full, or smoke when $GENLAB_SMOKE is set: the one switch notebooks and
+// tests use to shrink training budgets so that CI can execute everything.
+func Steps(full, smoke int) int {
+	if Smoke() {
+		return smoke
+	}
+	return full
+}
+
+// Smoke reports whether $GENLAB_SMOKE asks for the smallest budgets.
+func Smoke() bool { return os.Getenv("GENLAB_SMOKE") != "" && os.Getenv("GENLAB_SMOKE") != "0" }

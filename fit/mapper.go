@@ -1,0 +1,62 @@
+package fit
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Mapper runs a graph function of one batch over a large host array in chunks: how
+// models encode a test set, decode a grid of codes or score a dataset without holding
+// it all in one graph. The compiled graph is cached per chunk shape.
+type Mapper struct {
+	exec *model.Exec
+}
+
+// NewMapper compiles (lazily) fn for store's variables on backend.
+func NewMapper(backend compute.Backend, store *model.Store, fn func(scope *model.Scope, x *graph.Node) *graph.Node) (*Mapper, error) {
+	exec, err := model.NewExec(backend, store, fn)
+	if err != nil {
+		return nil, err
+	}
+	return &Mapper{exec: exec}, nil
+}
+
+// Map applies the function to n items of itemDims float32 values each (row-major, one
+// item after the other), chunk items at a time, and returns the outputs concatenated
+// and the dimensions of one output item.
+func (m *Mapper) Map(data []float32, n int, itemDims []int, chunk int) ([]float32, []int, error) {
+	size := 1
+	for _, d := range itemDims {
+		size *= d
+	}
+	if n < 1 || len(data) != n*size {
+		return nil, nil, fmt.Errorf("fit.Mapper: %d values for %d items of %v", len(data), n, itemDims)
+	}
+	chunk = max(1, min(chunk, n))
+	var out []float32
+	var outDims []int
+	for start := 0; start < n; start += chunk {
+		end := min(start+chunk, n)
+		dims := append([]int{end - start}, itemDims...)
+		x := tensors.FromFlatDataAndDimensions(data[start*size:end*size], dims...)
+		res, err := m.exec.Call(x)
+		if err != nil {
+			return nil, nil, err
+		}
+		y := res[0]
+		outDims = y.Shape().Dimensions[1:]
+		vals, err := tensors.CopyFlatData[float32](y)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, vals...)
+	}
+	return out, outDims, nil
+}
+
+// Close frees the compiled graphs.
+func (m *Mapper) Close() { m.exec.Finalize() }

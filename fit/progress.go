@@ -1,0 +1,95 @@
+package fit
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// progress draws a live bar on a terminal and plain report lines elsewhere: a notebook
+// output or a CI log fills up with hundreds of carriage-return frames otherwise.
+type progress struct {
+	w          io.Writer
+	live       bool
+	start, end int
+	t0         time.Time
+	last       time.Time
+}
+
+func newProgress(w io.Writer, start, end int) *progress {
+	p := &progress{w: w, start: start, end: end, t0: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.live = true
+		}
+	}
+	return p
+}
+
+func (p *progress) tick(done int) {
+	if p.w == nil || !p.live || time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	p.draw(done, "")
+}
+
+func (p *progress) draw(done int, tail string) {
+	const width = 30
+	frac := float64(done-p.start) / float64(max(p.end-p.start, 1))
+	n := int(frac * width)
+	el := time.Since(p.t0)
+	eta := time.Duration(0)
+	if frac > 0 {
+		eta = time.Duration(float64(el) * (1 - frac) / frac)
+	}
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d %s eta %s %s", strings.Repeat("=", n), strings.Repeat(" ", width-n),
+		done, p.end, el.Round(time.Second), eta.Round(time.Second), tail)
+}
+
+func (p *progress) report(done int, h *History, updates []Update) {
+	if p.w == nil {
+		return
+	}
+	var parts []string
+	for _, u := range updates {
+		r := h.Last(u.Name)
+		s := fmt.Sprintf("%s=%.4g", key(u.Name, "loss"), r.Loss)
+		names := make([]string, 0, len(r.Metrics))
+		for k := range r.Metrics {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			s += fmt.Sprintf(" %s=%.4g", key(u.Name, k), r.Metrics[k])
+		}
+		parts = append(parts, s)
+	}
+	line := strings.Join(parts, " ")
+	if p.live {
+		p.draw(done, line+"\x1b[K")
+		return
+	}
+	rate := float64(done-p.start) / max(time.Since(p.t0).Seconds(), 1e-9)
+	fmt.Fprintf(p.w, "step %d/%d (%.1f steps/s) %s\n", done, p.end, rate, line)
+}
+
+func key(update, name string) string {
+	if update == "" {
+		return name
+	}
+	return update + "/" + name
+}
+
+func (p *progress) finish(h *History) {
+	if p.w == nil {
+		return
+	}
+	if p.live {
+		fmt.Fprintln(p.w)
+	}
+	fmt.Fprintf(p.w, "fit: %d steps in %s (%.2f steps/s)\n", h.EndStep-h.StartStep, h.Wall.Round(time.Millisecond), h.StepsPerS)
+}

@@ -1,0 +1,152 @@
+package lab
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"maps"
+	"math"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Series is one named curve of a line plot.
+type Series struct {
+	Name string
+	X, Y []float64
+}
+
+// LinePlot draws curves (training curves, sweeps) with a legend.
+func LinePlot(title, xLabel, yLabel string, series ...Series) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xLabel, yLabel
+	p.Add(plotter.NewGrid())
+	for i, s := range series {
+		if len(s.X) != len(s.Y) {
+			return nil, fmt.Errorf("lab.LinePlot: series %q has %d x and %d y values", s.Name, len(s.X), len(s.Y))
+		}
+		pts := make(plotter.XYs, 0, len(s.X))
+		for j := range s.X {
+			if !math.IsNaN(s.Y[j]) && !math.IsInf(s.Y[j], 0) {
+				pts = append(pts, plotter.XY{X: s.X[j], Y: s.Y[j]})
+			}
+		}
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, fmt.Errorf("lab.LinePlot: %q: %w", s.Name, err)
+		}
+		line.Color = plotutil.Color(i)
+		points.Color = plotutil.Color(i)
+		points.Shape = draw.CircleGlyph{}
+		points.Radius = vg.Points(1.5)
+		if len(pts) > 60 { // dense curves read better without markers
+			points.Radius = 0
+		}
+		p.Add(line, points)
+		if s.Name != "" {
+			p.Legend.Add(s.Name, line)
+		}
+	}
+	p.Legend.Top = true
+	return p, nil
+}
+
+// Palette is the colour of class k in scatter plots: the ten "tab10" colours.
+func Palette(k int) color.Color {
+	tab10 := []color.RGBA{{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255},
+		{148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255},
+		{188, 189, 34, 255}, {23, 190, 207, 255}}
+	return tab10[((k%len(tab10))+len(tab10))%len(tab10)]
+}
+
+// Scatter2D draws points (x[i], y[i]) coloured by label, with one legend entry per class
+// named by classes (if given).
+func Scatter2D(title string, x, y []float64, labels []int32, classes []string) (*plot.Plot, error) {
+	if len(x) != len(y) || (labels != nil && len(labels) != len(x)) {
+		return nil, fmt.Errorf("lab.Scatter2D: %d x, %d y, %d labels", len(x), len(y), len(labels))
+	}
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, "z[0]", "z[1]"
+	byClass := map[int32]plotter.XYs{}
+	for i := range x {
+		var l int32
+		if labels != nil {
+			l = labels[i]
+		}
+		byClass[l] = append(byClass[l], plotter.XY{X: x[i], Y: y[i]})
+	}
+	order := slices.Sorted(maps.Keys(byClass)) // legend in class order
+	for _, l := range order {
+		s, err := plotter.NewScatter(byClass[l])
+		if err != nil {
+			return nil, err
+		}
+		s.Color = Palette(int(l))
+		s.Shape = draw.CircleGlyph{}
+		s.Radius = vg.Points(1.2)
+		p.Add(s)
+		name := fmt.Sprint(l)
+		if l >= 0 && int(l) < len(classes) {
+			name = classes[l]
+		}
+		p.Legend.Add(name, s)
+	}
+	p.Legend.Top = true
+	return p, nil
+}
+
+// Histogram draws the distribution of values in bins bins, normalized to a density so
+// that histograms of different sample sizes compare.
+func Histogram(title, xLabel string, values []float64, bins int) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xLabel, "density"
+	h, err := plotter.NewHist(plotter.Values(values), bins)
+	if err != nil {
+		return nil, fmt.Errorf("lab.Histogram: %w", err)
+	}
+	h.Normalize(1)
+	h.FillColor = Palette(0)
+	p.Add(h)
+	return p, nil
+}
+
+// Figure sizes, in inches at 96 dpi: wide enough to read in a notebook cell.
+const (
+	FigWidth  = 6 * vg.Inch
+	FigHeight = 4 * vg.Inch
+)
+
+// PlotPNG renders p as PNG bytes (FigWidth x FigHeight).
+func PlotPNG(p *plot.Plot) ([]byte, error) { return render(p, "png") }
+
+// PlotSVG renders p as SVG text.
+func PlotSVG(p *plot.Plot) (string, error) {
+	b, err := render(p, "svg")
+	return string(b), err
+}
+
+func render(p *plot.Plot, format string) ([]byte, error) {
+	w, err := p.WriterTo(FigWidth, FigHeight, format)
+	if err != nil {
+		return nil, fmt.Errorf("lab: rendering plot: %w", err)
+	}
+	var b bytes.Buffer
+	if _, err := w.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("lab: rendering plot: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// SavePlot writes p as a PNG file (atomically).
+func SavePlot(path string, p *plot.Plot) error {
+	b, err := PlotPNG(p)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, b)
+}

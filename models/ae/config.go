@@ -1,0 +1,66 @@
+package ae
+
+import "fmt"
+
+// Arch is the network family.
+type Arch string
+
+const (
+	MLP  Arch = "mlp"
+	Conv Arch = "conv"
+)
+
+// Config describes an autoencoder and how to train it.
+type Config struct {
+	Arch    Arch
+	H, W, C int // image shape
+	Latent  int // size of the code z
+	// Hidden are the MLP's hidden widths, encoder side (the decoder mirrors them).
+	Hidden []int
+	// Channels are the conv encoder's channels, one stride-2 conv each (the decoder
+	// mirrors them with transposed convs).
+	Channels     []int
+	LearningRate float64
+	BatchSize    int
+}
+
+// DefaultConfig is the conv autoencoder for 28x28 grey images with a 16-dimensional
+// code: four stride-2 convs (28 -> 14 -> 7 -> 4 -> 2) and four transposed convs back.
+func DefaultConfig() Config {
+	return Config{
+		Arch: Conv, H: 28, W: 28, C: 1, Latent: 16,
+		Hidden:       []int{512, 256},
+		Channels:     []int{32, 64, 64, 128},
+		LearningRate: 1e-3,
+		BatchSize:    128,
+	}
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if c.H < 1 || c.W < 1 || (c.C != 1 && c.C != 3) {
+		return fmt.Errorf("ae: image shape %dx%dx%d (want positive sizes and 1 or 3 channels)", c.H, c.W, c.C)
+	}
+	if c.Latent < 1 {
+		return fmt.Errorf("ae: latent size %d < 1", c.Latent)
+	}
+	if c.BatchSize < 1 || c.LearningRate <= 0 {
+		return fmt.Errorf("ae: batch size %d and learning rate %g must be positive", c.BatchSize, c.LearningRate)
+	}
+	switch c.Arch {
+	case MLP:
+		if len(c.Hidden) == 0 {
+			return fmt.Errorf("ae: the MLP needs at least one hidden layer")
+		}
+	case Conv:
+		if len(c.Channels) == 0 {
+			return fmt.Errorf("ae: the conv net needs at least one conv layer")
+		}
+		if h, w := c.H>>len(c.Channels), c.W>>len(c.Channels); h < 1 || w < 1 {
+			return fmt.Errorf("ae: %d stride-2 convs shrink %dx%d to nothing", len(c.Channels), c.H, c.W)
+		}
+	default:
+		return fmt.Errorf("ae: unknown architecture %q (want %q or %q)", c.Arch, MLP, Conv)
+	}
+	return nil
+}

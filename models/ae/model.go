@@ -1,0 +1,132 @@
+package ae
+
+import (
+	"fmt"
+
+	"github.com/genlab-go/genlab/backend"
+	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/models/blocks"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// The encoder and decoder scopes are entered with Scope.At, not In: a network is meant
+// to be applied more than once in one graph (decoding K importance samples, say).
+
+// Model is an autoencoder: its graph-building methods (Encoder, Decoder, Loss) and its
+// trained state (a model.Store with variables under "encoder" and "decoder", and the
+// backend they live on). Host-side methods (Train, Encode, Decode, Reconstruct) are in
+// host.go.
+type Model struct {
+	Cfg     Config
+	Store   *model.Store
+	Backend compute.Backend
+
+	mappers map[string]*fit.Mapper
+}
+
+// New returns an untrained model for cfg on the backend chosen by backend.Config("")
+// (GOMLX_BACKEND, else the pure-Go CPU backend), or an error if cfg is invalid.
+func New(cfg Config) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	be, err := backend.New("")
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Cfg: cfg, Store: model.NewStore(), Backend: be}, nil
+}
+
+// convSizes returns the spatial sizes along one axis through the conv encoder: in,
+// then after each stride-2 conv. A conv of kernel 4 (even input) or 3 (odd input),
+// stride 2 and padding 1 maps n to ceil(n/2), and the matching transposed conv maps it
+// back exactly, with no output padding.
+func convSizes(in, layers int) []int {
+	s := []int{in}
+	for range layers {
+		s = append(s, (s[len(s)-1]+1)/2)
+	}
+	return s
+}
+
+func kernelFor(in int) int {
+	if in%2 == 0 {
+		return 4
+	}
+	return 3
+}
+
+// EncoderFeatures runs the encoder body on x [B, H, W, C] and returns flat features
+// [B, F], before the final projection to the code.
+func (m *Model) EncoderFeatures(scope *model.Scope, x *graph.Node) *graph.Node {
+	c := m.Cfg
+	if x.Rank() != 4 || x.Shape().Dim(1) != c.H || x.Shape().Dim(2) != c.W || x.Shape().Dim(3) != c.C {
+		panic(fmt.Sprintf("ae: input shape %s, want [batch, %d, %d, %d]", x.Shape(), c.H, c.W, c.C))
+	}
+	scope = scope.At("encoder")
+	if c.Arch == MLP {
+		return blocks.MLP(scope, x, c.Hidden, activation.TypeRelu)
+	}
+	hs, ws := convSizes(c.H, len(c.Channels)), convSizes(c.W, len(c.Channels))
+	for i, ch := range c.Channels {
+		if kernelFor(hs[i]) != kernelFor(ws[i]) {
+			panic(fmt.Sprintf("ae: conv layer %d: input %dx%d mixes odd and even sizes", i, hs[i], ws[i]))
+		}
+		x = blocks.Conv{Out: ch, Kernel: kernelFor(hs[i]), Stride: 2, Padding: blocks.Explicit(1)}.
+			Apply(scope.In("conv_%d", i), x)
+		x = activation.Apply(activation.TypeLeakyRelu, x)
+	}
+	return graph.Reshape(x, x.Shape().Dim(0), -1)
+}
+
+// DecoderLogits maps codes z [B, D] to per-pixel outputs [B, H, W, C]: the decoder body
+// every model shares. The autoencoder reads them as pixel values; the VAEs as logits
+// (the Bernoulli decoder's log-odds, the Gaussian decoder's mean after a sigmoid).
+func (m *Model) DecoderLogits(scope *model.Scope, z *graph.Node) *graph.Node {
+	c := m.Cfg
+	scope = scope.At("decoder")
+	b := z.Shape().Dim(0)
+	if c.Arch == MLP {
+		hidden := make([]int, len(c.Hidden))
+		for i, h := range c.Hidden { // mirror the encoder
+			hidden[len(hidden)-1-i] = h
+		}
+		h := blocks.MLP(scope, z, hidden, activation.TypeRelu)
+		return graph.Reshape(blocks.Dense(scope, "out", h, c.H*c.W*c.C), b, c.H, c.W, c.C)
+	}
+	n := len(c.Channels)
+	hs, ws := convSizes(c.H, n), convSizes(c.W, n)
+	top := c.Channels[n-1]
+	x := blocks.Dense(scope, "project", z, hs[n]*ws[n]*top)
+	x = activation.Apply(activation.TypeLeakyRelu, graph.Reshape(x, b, hs[n], ws[n], top))
+	for i := n - 1; i >= 0; i-- {
+		out := c.C
+		if i > 0 {
+			out = c.Channels[i-1]
+		}
+		gain := 1.0
+		if i == 0 {
+			gain = 0.1 // the output layer: see blocks.ConvT.Gain
+		}
+		x = blocks.ConvT{Out: out, Kernel: kernelFor(hs[i]), Stride: 2, Pad: 1, Gain: gain}.
+			Apply(scope.In("convT_%d", i), x)
+		if i > 0 {
+			x = activation.Apply(activation.TypeLeakyRelu, x)
+		}
+	}
+	return x
+}
+
+// Encoder maps images x [B, H, W, C] in [0, 1] to codes [B, Latent].
+func (m *Model) Encoder(scope *model.Scope, x *graph.Node) *graph.Node {
+	return blocks.Dense(scope.At("encoder"), "code", m.EncoderFeatures(scope, x), m.Cfg.Latent)
+}
+
+// Decoder maps codes z [B, Latent] to images [B, H, W, C]: the autoencoder's linear
+// pixel predictions clipped to [0, 1] (see Loss for why there is no sigmoid).
+func (m *Model) Decoder(scope *model.Scope, z *graph.Node) *graph.Node {
+	return graph.ClipScalar(m.DecoderLogits(scope, z), 0, 1)
+}

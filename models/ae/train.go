@@ -1,0 +1,95 @@
+package ae
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/fit"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// ModelName is how checkpoints and the genlab command name this model.
+const ModelName = "ae"
+
+// Train fits the autoencoder to data with Adam for cfg.Steps minibatches of
+// m.Cfg.BatchSize images, drawn in an order fixed by cfg.Seed. It resumes from
+// cfg.CheckpointDir if that holds a checkpoint.
+func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
+	if err := CheckData(m.Cfg.H, m.Cfg.W, m.Cfg.C, data); err != nil {
+		return nil, err
+	}
+	sampler := datasets.NewSampler(data.N, m.Cfg.BatchSize, uint64(cfg.Seed))
+	batches := func(step, _ int) ([]*tensors.Tensor, error) {
+		px, _ := data.Gather(sampler.Batch(step))
+		return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(px, m.Cfg.BatchSize, data.H, data.W, data.C)}, nil
+	}
+	cfg.Meta = Meta(ModelName, m.Cfg)
+	m.resetMappers()
+	return fit.Run(ctx, m.Backend, m.Store, cfg, batches, fit.Update{
+		Name: "", Loss: m.LossFn(),
+		Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done(),
+	})
+}
+
+// CheckData returns a clear error if data's images are not h x w x c.
+func CheckData(h, w, c int, data *datasets.Images) error {
+	if data == nil {
+		return fmt.Errorf("no data")
+	}
+	if err := data.Validate(); err != nil {
+		return err
+	}
+	if data.H != h || data.W != w || data.C != c {
+		return fmt.Errorf("data %s has %dx%dx%d images but the model expects %dx%dx%d",
+			data.Name, data.H, data.W, data.C, h, w, c)
+	}
+	return nil
+}
+
+// Meta is the checkpoint metadata that lets Load rebuild a model: its name and config.
+func Meta(name string, cfg any) map[string]string {
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		panic(err) // configs are plain structs
+	}
+	return map[string]string{"model": name, "config": string(b)}
+}
+
+// Save writes the model's variables and configuration to dir.
+func (m *Model) Save(dir string) error {
+	return fit.Save(dir, m.Store, optimizer.GetGlobalStep(m.Store), Meta(ModelName, m.Cfg))
+}
+
+// Load rebuilds a model saved by Save or Train from dir.
+func Load(dir string) (*Model, error) {
+	var cfg Config
+	if err := ReadMeta(dir, ModelName, &cfg); err != nil {
+		return nil, err
+	}
+	m, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := fit.Load(dir, m.Store); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ReadMeta reads the configuration of a model named name from dir's checkpoint.
+func ReadMeta(dir, name string, cfg any) error {
+	meta, err := fit.ReadMeta(dir)
+	if err != nil {
+		return err
+	}
+	if meta["model"] != name {
+		return fmt.Errorf("%s holds a %q model, not %q", dir, meta["model"], name)
+	}
+	if err := json.Unmarshal([]byte(meta["config"]), cfg); err != nil {
+		return fmt.Errorf("%s: bad configuration in checkpoint: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,28 @@
+package blocks
+
+import (
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// MLP applies a stack of dense layers with the given widths, each followed by act,
+// flattening x's non-batch axes first. Layer i lives in scope "dense_i".
+func MLP(scope *model.Scope, x *graph.Node, widths []int, act activation.Type) *graph.Node {
+	if x.Rank() > 2 {
+		x = graph.Reshape(x, x.Shape().Dim(0), -1)
+	}
+	for i, w := range widths {
+		x = activation.Apply(act, layers.DenseWithBias(scope.In("dense_%d", i), x, w))
+	}
+	return x
+}
+
+// Dense is one affine layer (no activation) in scope name.
+func Dense(scope *model.Scope, name string, x *graph.Node, width int) *graph.Node {
+	if x.Rank() > 2 {
+		x = graph.Reshape(x, x.Shape().Dim(0), -1)
+	}
+	return layers.DenseWithBias(scope.In("%s", name), x, width)
+}

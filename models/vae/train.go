@@ -1,0 +1,96 @@
+package vae
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/models/ae"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// ModelName is how checkpoints and the genlab command name this model.
+const ModelName = "vae"
+
+// Train fits the VAE to data for cfg.Steps minibatches (dynamically binarized if
+// m.Cfg.Binarize), resuming from cfg.CheckpointDir if it holds a checkpoint.
+func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
+	if err := ae.CheckData(m.Cfg.H, m.Cfg.W, m.Cfg.C, data); err != nil {
+		return nil, err
+	}
+	b := m.Cfg.BatchSize
+	sampler := datasets.NewSampler(data.N, b, uint64(cfg.Seed))
+	batches := func(step, _ int) ([]*tensors.Tensor, error) {
+		px, _ := data.Gather(sampler.Batch(step))
+		if m.Cfg.Binarize {
+			datasets.Binarize(datasets.Rand(uint64(cfg.Seed), uint64(step)+1), px)
+		}
+		return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(px, b, data.H, data.W, data.C)}, nil
+	}
+	cfg.Meta = ae.Meta(ModelName, m.Cfg)
+	return fit.Run(ctx, m.Backend, m.Store, cfg, batches, fit.Update{
+		Loss:      m.LossFn(),
+		Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done(),
+	})
+}
+
+// Save writes the model's variables and configuration to dir.
+func (m *Model) Save(dir string) error {
+	return fit.Save(dir, m.Store, optimizer.GetGlobalStep(m.Store), ae.Meta(ModelName, m.Cfg))
+}
+
+// Load rebuilds a VAE saved by Save or Train from dir.
+func Load(dir string) (*Model, error) {
+	var cfg Config
+	if err := ae.ReadMeta(dir, ModelName, &cfg); err != nil {
+		return nil, err
+	}
+	m, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := fit.Load(dir, m.Store); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Encode maps n images to their posterior means, n*Latent values.
+func (m *Model) Encode(images []float32, n int) ([]float32, error) {
+	return m.Run("vae/encode", m.Encoder, images, n, m.Cfg.H, m.Cfg.W, m.Cfg.C)
+}
+
+// Reconstruct decodes the posterior mean of each of n images.
+func (m *Model) Reconstruct(images []float32, n int) ([]float32, error) {
+	return m.Run("vae/reconstruct", func(scope *model.Scope, x *graph.Node) *graph.Node {
+		return m.Decoder(scope, m.Encoder(scope, x))
+	}, images, n, m.Cfg.H, m.Cfg.W, m.Cfg.C)
+}
+
+// Sample decodes n codes drawn from the prior N(0, I) with the given seed, returning the
+// decoder means (n*H*W*C values in [0, 1]).
+func (m *Model) Sample(n int, seed uint64) ([]float32, error) {
+	rng := datasets.Rand(seed, 0x5a3)
+	z := make([]float32, n*m.Cfg.Latent)
+	for i := range z {
+		z[i] = float32(rng.NormFloat64())
+	}
+	return m.Decode(z, n)
+}
+
+// LogWeightsOf returns the importance log-weights [n, k] of n images (see LogWeights).
+func (m *Model) LogWeightsOf(images []float32, n, k int) ([]float32, error) {
+	mp, err := m.Mapper(fmt.Sprintf("vae/logweights/%d", k), func(scope *model.Scope, x *graph.Node) *graph.Node {
+		return m.LogWeights(scope, x, k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Chunk so that one graph decodes about 5000 samples at most.
+	out, _, err := mp.Map(images, n, []int{m.Cfg.H, m.Cfg.W, m.Cfg.C}, max(1, 5000/k))
+	return out, err
+}

@@ -1,0 +1,141 @@
+package vae
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/genlab-go/genlab/backend"
+	"github.com/genlab-go/genlab/datasets/shapes"
+	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/models/ae"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+func eval1(t *testing.T, fn func(g *graph.Graph) *graph.Node) []float64 {
+	t.Helper()
+	out := graph.MustExecOnce(backend.MustNew("go"), fn)
+	return tensors.MustCopyFlatData[float64](out)
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9*(1+math.Abs(b)) }
+
+func TestKLClosedForm(t *testing.T) {
+	// KL(N(0,1) || N(0,1)) = 0 in every dimension.
+	got := eval1(t, func(g *graph.Graph) *graph.Node {
+		return KL(graph.Const(g, [][]float64{{0, 0, 0}}), graph.Const(g, [][]float64{{0, 0, 0}}))
+	})
+	if !near(got[0], 0) {
+		t.Errorf("KL(N(0,1)||N(0,1)) = %g, want 0", got[0])
+	}
+	// By hand: mu = 1, var = e (logvar = 1): 1/2 (1 + e - 1 - 1) = (e - 1)/2; a second
+	// dimension mu = 0, logvar = -2: 1/2 (e^-2 - 1 + 2).
+	got = eval1(t, func(g *graph.Graph) *graph.Node {
+		return KL(graph.Const(g, [][]float64{{1, 0}}), graph.Const(g, [][]float64{{1, -2}}))
+	})
+	want := (math.E-1)/2 + (math.Exp(-2)+1)/2
+	if !near(got[0], want) {
+		t.Errorf("KL = %.12g, want %.12g", got[0], want)
+	}
+}
+
+func TestELBOPiecesByHand(t *testing.T) {
+	// Bernoulli log-likelihood of x = (1, 0) under logits (0, ln 3): p = (1/2, 3/4),
+	// log p(x) = log(1/2) + log(1/4).
+	got := eval1(t, func(g *graph.Graph) *graph.Node {
+		return graph.ReduceAllSum(BCEWithLogits(graph.Const(g, []float64{0, math.Log(3)}), graph.Const(g, []float64{1, 0})))
+	})
+	if want := -(math.Log(0.5) + math.Log(0.25)); !near(got[0], want) {
+		t.Errorf("BCE = %.12g, want %.12g", got[0], want)
+	}
+	// log N(z=1; mu=0, var=1) in 2-D with z = (1, 0): -1/2 (1) - log(2 pi).
+	got = eval1(t, func(g *graph.Graph) *graph.Node {
+		return LogNormal(graph.Const(g, [][]float64{{1, 0}}), graph.Const(g, [][]float64{{0, 0}}), graph.Const(g, [][]float64{{0, 0}}))
+	})
+	if want := -0.5 - math.Log(2*math.Pi); !near(got[0], want) {
+		t.Errorf("LogNormal = %.12g, want %.12g", got[0], want)
+	}
+	// log-mean-exp of (log 1, log 3) = log 2, and it survives huge values.
+	got = eval1(t, func(g *graph.Graph) *graph.Node {
+		return LogMeanExp(graph.Const(g, [][]float64{{0, math.Log(3)}, {1000, 1000}}))
+	})
+	if !near(got[0], math.Log(2)) || !near(got[1], 1000) {
+		t.Errorf("LogMeanExp = %v, want [log 2, 1000]", got)
+	}
+}
+
+func smallConfig(arch ae.Arch) Config {
+	c := DefaultConfig()
+	c.Arch, c.H, c.W, c.Latent, c.BatchSize = arch, 16, 16, 4, 16
+	c.Hidden, c.Channels = []int{64}, []int{8, 16}
+	c.Binarize = false
+	c.LearningRate = 2e-3
+	return c
+}
+
+func TestShapesSampleAndImportanceWeights(t *testing.T) {
+	d, err := shapes.Sample(shapes.Config{Size: 16, Scales: 2, Rotations: 2, XPos: 3, YPos: 3, MinScale: 0.6, MaxScale: 1, Supersample: 2}, 6, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arch := range []ae.Arch{ae.MLP, ae.Conv} {
+		m, err := New(smallConfig(arch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.Sample(5, 1)
+		if err != nil || len(s) != 5*16*16 {
+			t.Fatalf("%s: Sample: %d values, %v", arch, len(s), err)
+		}
+		w, err := m.LogWeightsOf(d.Pixels, d.N, 7)
+		if err != nil || len(w) != 6*7 {
+			t.Fatalf("%s: LogWeightsOf: %d values, %v", arch, len(w), err)
+		}
+		// The importance-weighted bound (log-mean-exp) is never below the mean (ELBO).
+		for i := range d.N {
+			row := w[i*7 : (i+1)*7]
+			var mean, maxv float64
+			maxv = math.Inf(-1)
+			for _, v := range row {
+				mean += float64(v) / 7
+				maxv = max(maxv, float64(v))
+			}
+			var s float64
+			for _, v := range row {
+				s += math.Exp(float64(v) - maxv)
+			}
+			if lme := maxv + math.Log(s/7); lme < mean-1e-3 {
+				t.Errorf("%s: image %d: log-mean-exp %g < mean %g", arch, i, lme, mean)
+			}
+		}
+	}
+}
+
+// TestOverfitTinyBatch: on 16 fixed images the negative ELBO must fall far below its
+// starting value, and the KL term must stay finite and positive.
+func TestOverfitTinyBatch(t *testing.T) {
+	d, err := shapes.Sample(shapes.Config{Size: 16, Scales: 2, Rotations: 2, XPos: 3, YPos: 3, MinScale: 0.6, MaxScale: 1, Supersample: 2}, 16, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arch := range []ae.Arch{ae.MLP, ae.Conv} {
+		m, err := New(smallConfig(arch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc := fit.DefaultConfig()
+		fc.Steps, fc.Progress, fc.Reports = 400, nil, 20
+		h, err := m.Train(context.Background(), d, fc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, loss := h.Series("", "loss")
+		first, last := loss[0], loss[len(loss)-1]
+		kl := h.Last("").Metrics["kl"]
+		t.Logf("%s: -ELBO %.1f -> %.1f nats, KL %.2f", arch, first, last, kl)
+		if last > first/3 || !(kl > 0) || math.IsInf(kl, 0) {
+			t.Errorf("%s: did not fit 16 images: -ELBO %.1f -> %.1f, KL %g", arch, first, last, kl)
+		}
+	}
+}
