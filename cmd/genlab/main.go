@@ -1,0 +1,302 @@
+// Command genlab trains, samples and evaluates genlab's models without Jupyter.
+//
+//	genlab data   [--data DIR] [--dataset mnist|fashion-mnist|all]
+//	genlab train  ae|vae [--dataset mnist] [--arch conv|mlp] [--steps N] [--seed S] [--ckpt DIR] ...
+//	genlab sample [--ckpt DIR] [--n 64] [--out samples.png]
+//	genlab eval   [--ckpt DIR] [--k 100] [--n 10000]
+//
+// eval prints one `metric NAME=VALUE` line per metric. The backend is GoMLX's pure-Go CPU
+// backend unless --backend or $GOMLX_BACKEND names another.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/genlab-go/genlab/backend"
+	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/datasets/mnist"
+	"github.com/genlab-go/genlab/datasets/shapes"
+	"github.com/genlab-go/genlab/eval"
+	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/lab"
+	"github.com/genlab-go/genlab/models/ae"
+	"github.com/genlab-go/genlab/models/vae"
+)
+
+const usage = `genlab: train, sample and evaluate deep generative models.
+
+Commands:
+  data    fetch (or verify) datasets into the data directory
+  train   ae|vae: train a model, writing checkpoints and figures to --ckpt
+  sample  decode samples from a trained model's prior into a PNG grid
+  eval    print metrics of a trained model, one "metric NAME=VALUE" line each
+
+Run "genlab COMMAND -h" for the flags of a command.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "data":
+		err = cmdData(ctx, args)
+	case "train":
+		err = cmdTrain(ctx, args)
+	case "sample":
+		err = cmdSample(args)
+	case "eval":
+		err = cmdEval(ctx, args)
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "genlab: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "genlab:", err)
+		os.Exit(1)
+	}
+}
+
+// common flags
+type common struct {
+	data, backend string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.data, "data", "", "data directory (default $GENLAB_DATA, else the user cache dir)")
+	fs.StringVar(&c.backend, "backend", "", "GoMLX backend, e.g. go or xla:cuda (default $GOMLX_BACKEND, else go)")
+}
+
+func (c *common) apply() error {
+	if c.backend != "" {
+		if err := os.Setenv(backend.EnvVar, c.backend); err != nil {
+			return err
+		}
+	}
+	_, err := backend.New("")
+	return err
+}
+
+func cmdData(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("data", flag.ExitOnError)
+	var c common
+	c.register(fs)
+	which := fs.String("dataset", "all", "mnist, fashion-mnist or all")
+	fs.Parse(args)
+	dir := datasets.Dir(c.data)
+	names := mnist.Names
+	if *which != "all" {
+		names = []string{*which}
+	}
+	for _, name := range names {
+		for _, split := range []mnist.Split{mnist.Train, mnist.Test} {
+			d, err := mnist.Load(ctx, dir, name, split, datasets.Options{})
+			if err != nil {
+				return err
+			}
+			fmt.Printf("ok %s/%s: %d images %dx%d, checksums verified (%s)\n", name, split, d.N, d.H, d.W, dir)
+		}
+	}
+	return nil
+}
+
+// loadData returns a training or test set by name: mnist, fashion-mnist or shapes.
+func loadData(ctx context.Context, dir, name string, split mnist.Split, seed int64) (*datasets.Images, error) {
+	if name == "shapes" {
+		c := shapes.DefaultConfig()
+		if split == mnist.Test {
+			return shapes.Sample(c, 2000, uint64(seed)+1000)
+		}
+		return shapes.All(c)
+	}
+	return mnist.Load(ctx, dir, name, split, datasets.Options{})
+}
+
+func cmdTrain(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != ae.ModelName && args[0] != vae.ModelName) {
+		return fmt.Errorf("train: which model? genlab train ae|vae [flags]")
+	}
+	which := args[0]
+	fs := flag.NewFlagSet("train "+which, flag.ExitOnError)
+	var c common
+	c.register(fs)
+	dataset := fs.String("dataset", mnist.MNIST, "mnist, fashion-mnist or shapes")
+	arch := fs.String("arch", "conv", "conv or mlp")
+	latent := fs.Int("latent", 0, "latent size (default: the model's)")
+	steps := fs.Int("steps", 2000, "training steps (minibatches)")
+	batch := fs.Int("batch", 0, "batch size (default: the model's)")
+	lr := fs.Float64("lr", 0, "learning rate (default: the model's)")
+	beta := fs.Float64("beta", 1, "KL weight (VAE; > 1 is a beta-VAE)")
+	seed := fs.Int64("seed", 1, "random seed")
+	ckpt := fs.String("ckpt", "", "checkpoint directory (default runs/MODEL-DATASET); an existing checkpoint is resumed")
+	every := fs.Int("ckpt-every", 500, "steps between checkpoints")
+	fs.Parse(args[1:])
+	if err := c.apply(); err != nil {
+		return err
+	}
+	if *ckpt == "" {
+		*ckpt = filepath.Join("runs", which+"-"+*dataset)
+	}
+	train, err := loadData(ctx, datasets.Dir(c.data), *dataset, mnist.Train, *seed)
+	if err != nil {
+		return err
+	}
+	acfg := ae.DefaultConfig()
+	acfg.Arch, acfg.H, acfg.W, acfg.C = ae.Arch(*arch), train.H, train.W, train.C
+	if *latent > 0 {
+		acfg.Latent = *latent
+	}
+	if *batch > 0 {
+		acfg.BatchSize = *batch
+	}
+	if *lr > 0 {
+		acfg.LearningRate = *lr
+	}
+	fc := fit.DefaultConfig()
+	fc.Steps, fc.Seed, fc.CheckpointDir, fc.CheckpointEvery = *steps, *seed, *ckpt, *every
+	start := time.Now()
+	var hist *fit.History
+	var recon func([]float32, int) ([]float32, error)
+	switch which {
+	case ae.ModelName:
+		m, err := ae.New(acfg)
+		if err != nil {
+			return err
+		}
+		if hist, err = m.Train(ctx, train, fc); err != nil {
+			return err
+		}
+		recon = m.Reconstruct
+	case vae.ModelName:
+		vcfg := vae.DefaultConfig()
+		vcfg.Config, vcfg.Beta = acfg, *beta
+		vcfg.Binarize = *dataset != "shapes" // shapes are binary already
+		m, err := vae.New(vcfg)
+		if err != nil {
+			return err
+		}
+		if hist, err = m.Train(ctx, train, fc); err != nil {
+			return err
+		}
+		recon = m.Reconstruct
+	}
+	fmt.Printf("trained %s on %s: %d steps in %s; checkpoint in %s\n", which, *dataset, *steps, time.Since(start).Round(time.Second), *ckpt)
+	// Figures: the training curve and reconstructions of the first test images.
+	if steps, loss := hist.Series("", "loss"); len(steps) > 1 {
+		p, err := lab.LinePlot(which+" training loss", "step", "loss", lab.Series{Name: "loss", X: steps, Y: loss})
+		if err == nil {
+			err = lab.SavePlot(filepath.Join(*ckpt, "loss.png"), p)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	test, err := loadData(ctx, datasets.Dir(c.data), *dataset, mnist.Test, *seed)
+	if err != nil {
+		return err
+	}
+	test = test.Subset(16)
+	r, err := recon(test.Pixels, test.N)
+	if err != nil {
+		return err
+	}
+	return lab.WritePNG(filepath.Join(*ckpt, "reconstructions.png"), lab.Pairs(test.Pixels, r, test.N, test.H, test.W, test.C, 8, 2))
+}
+
+func cmdSample(args []string) error {
+	fs := flag.NewFlagSet("sample", flag.ExitOnError)
+	var c common
+	c.register(fs)
+	ckpt := fs.String("ckpt", filepath.Join("runs", "vae-mnist"), "checkpoint directory of a trained VAE")
+	n := fs.Int("n", 64, "number of samples")
+	seed := fs.Uint64("seed", 1, "sampling seed")
+	out := fs.String("out", "", "output PNG (default CKPT/samples.png)")
+	fs.Parse(args)
+	if err := c.apply(); err != nil {
+		return err
+	}
+	m, err := vae.Load(*ckpt)
+	if err != nil {
+		return err
+	}
+	s, err := m.Sample(*n, *seed)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		*out = filepath.Join(*ckpt, "samples.png")
+	}
+	if err := lab.WritePNG(*out, lab.Grid(s, *n, m.Cfg.H, m.Cfg.W, m.Cfg.C, 8, 2)); err != nil {
+		return err
+	}
+	fmt.Println("wrote", *out)
+	return nil
+}
+
+func cmdEval(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("eval", flag.ExitOnError)
+	var c common
+	c.register(fs)
+	ckpt := fs.String("ckpt", filepath.Join("runs", "vae-mnist"), "checkpoint directory")
+	dataset := fs.String("dataset", mnist.MNIST, "test set: mnist, fashion-mnist or shapes")
+	k := fs.Int("k", 100, "importance samples for the NLL (VAE)")
+	n := fs.Int("n", 10000, "test images to score")
+	seed := fs.Int64("seed", 1, "seed for the test binarization and the samples")
+	fs.Parse(args)
+	if err := c.apply(); err != nil {
+		return err
+	}
+	meta, err := fit.ReadMeta(*ckpt)
+	if err != nil {
+		return err
+	}
+	test, err := loadData(ctx, datasets.Dir(c.data), *dataset, mnist.Test, *seed)
+	if err != nil {
+		return err
+	}
+	test = test.Subset(*n)
+	start := time.Now()
+	switch meta["model"] {
+	case ae.ModelName:
+		m, err := ae.Load(*ckpt)
+		if err != nil {
+			return err
+		}
+		mse, err := eval.ReconstructionMSE(m, test)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("metric recon_mse=%.6f\n", mse)
+	case vae.ModelName:
+		m, err := vae.Load(*ckpt)
+		if err != nil {
+			return err
+		}
+		mse, err := eval.ReconstructionMSE(m, test)
+		if err != nil {
+			return err
+		}
+		lik, err := eval.NLL(m, test, *k, uint64(*seed))
+		if err != nil {
+			return err
+		}
+		fmt.Printf("metric elbo=%.3f\nmetric nll_iw=%.3f\nmetric iw_k=%d\nmetric recon_mse=%.6f\n", lik.ELBO, lik.NLL, lik.K, mse)
+	default:
+		return errors.New("eval: unknown model in checkpoint: " + meta["model"])
+	}
+	fmt.Printf("metric n=%d\nmetric eval_seconds=%.1f\n", test.N, time.Since(start).Seconds())
+	return nil
+}

@@ -1,0 +1,81 @@
+// Package eval scores generative models the same way everywhere: likelihoods in nats
+// (the ELBO and the importance-weighted bound on dynamically binarized data) and
+// reconstruction error. The genlab command, the notebooks and the README's results all
+// call it.
+package eval
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/genlab-go/genlab/datasets"
+)
+
+// LogWeighter is a latent-variable model that can return importance log-weights
+// log p(x, z_k) - log q(z_k|x) for k posterior samples of each of n images ([n, k]).
+type LogWeighter interface {
+	LogWeightsOf(images []float32, n, k int) ([]float32, error)
+}
+
+// Likelihood is the result of NLL.
+type Likelihood struct {
+	N    int     // images scored
+	K    int     // importance samples per image
+	ELBO float64 // mean ELBO estimate (mean log-weight), nats per image
+	NLL  float64 // importance-weighted estimate of -log p(x), nats per image
+}
+
+// NLL estimates the test negative log-likelihood of data under m with k importance
+// samples (Burda et al., 2016): -mean_i log (1/k sum_k w_ik). The images are binarized
+// once with seed (a fixed binarization of the test set, as in the literature).
+func NLL(m LogWeighter, data *datasets.Images, k int, seed uint64) (Likelihood, error) {
+	if k < 1 {
+		return Likelihood{}, fmt.Errorf("eval: k = %d < 1", k)
+	}
+	px := append([]float32(nil), data.Pixels...)
+	datasets.Binarize(datasets.Rand(seed, 0xb1), px)
+	w, err := m.LogWeightsOf(px, data.N, k)
+	if err != nil {
+		return Likelihood{}, err
+	}
+	var elbo, ll float64
+	for i := range data.N {
+		row := w[i*k : (i+1)*k]
+		top := math.Inf(-1)
+		for _, v := range row {
+			elbo += float64(v)
+			top = max(top, float64(v))
+		}
+		var s float64
+		for _, v := range row {
+			s += math.Exp(float64(v) - top)
+		}
+		ll += top + math.Log(s/float64(k))
+	}
+	n := float64(data.N)
+	res := Likelihood{N: data.N, K: k, ELBO: elbo / (n * float64(k)), NLL: -ll / n}
+	if math.IsNaN(res.NLL) || math.IsInf(res.NLL, 0) {
+		return res, fmt.Errorf("eval: the likelihood is not finite (%g): is the model trained?", res.NLL)
+	}
+	return res, nil
+}
+
+// Reconstructor maps images to their reconstructions.
+type Reconstructor interface {
+	Reconstruct(images []float32, n int) ([]float32, error)
+}
+
+// ReconstructionMSE is the mean squared error per pixel between data and its
+// reconstructions.
+func ReconstructionMSE(m Reconstructor, data *datasets.Images) (float64, error) {
+	r, err := m.Reconstruct(data.Pixels, data.N)
+	if err != nil {
+		return 0, err
+	}
+	var s float64
+	for i, v := range data.Pixels {
+		d := float64(v - r[i])
+		s += d * d
+	}
+	return s / float64(len(data.Pixels)), nil
+}

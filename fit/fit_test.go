@@ -1,0 +1,137 @@
+package fit
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/genlab-go/genlab/backend"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// regression fits y = 3x with one dense unit; lr controls whether it diverges.
+func regression(lr float64) (Batches, Update) {
+	x := tensors.FromValue([][]float32{{1}, {2}, {3}, {4}})
+	y := tensors.FromValue([][]float32{{3}, {6}, {9}, {12}})
+	return func(step, _ int) ([]*tensors.Tensor, error) { return []*tensors.Tensor{x, y}, nil },
+		Update{Name: "reg", Optimizer: optimizer.StochasticGradientDescent().WithLearningRate(lr).WithDecay(false).Done(),
+			Loss: func(scope *model.Scope, in []*graph.Node) (*graph.Node, []Metric) {
+				pred := layers.DenseWithBias(scope.In("dense"), in[0], 1)
+				loss := graph.ReduceAllMean(graph.Square(graph.Sub(pred, in[1])))
+				return loss, []Metric{{Name: "mse", Value: loss}}
+			}}
+}
+
+func weights(t *testing.T, s *model.Store) []float32 {
+	t.Helper()
+	return tensors.MustCopyFlatData[float32](s.GetVariable("/dense/dense/weights").MustValue())
+}
+
+func TestResumeIsExact(t *testing.T) {
+	be := backend.MustNew("go")
+	b, u := regression(0.01)
+	cfg := DefaultConfig()
+	cfg.Progress = nil
+	// Straight through: 20 steps.
+	s1 := model.NewStore()
+	cfg.Steps = 20
+	if _, err := Run(context.Background(), be, s1, cfg, b, u); err != nil {
+		t.Fatal(err)
+	}
+	// 10 steps, a checkpoint, a new store, 10 more.
+	dir := t.TempDir()
+	cfg.CheckpointDir, cfg.Steps = dir, 10
+	if _, err := Run(context.Background(), be, model.NewStore(), cfg, b, u); err != nil {
+		t.Fatal(err)
+	}
+	s2 := model.NewStore()
+	cfg.Steps = 20
+	h, err := Run(context.Background(), be, s2, cfg, b, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.StartStep != 10 {
+		t.Errorf("resumed at step %d, want 10", h.StartStep)
+	}
+	if w1, w2 := weights(t, s1), weights(t, s2); w1[0] != w2[0] {
+		t.Errorf("resumed run's weight %g != straight run's %g", w2[0], w1[0])
+	}
+}
+
+func TestNaNStopKeepsLastGoodCheckpoint(t *testing.T) {
+	be := backend.MustNew("go")
+	dir := t.TempDir()
+	b, good := regression(0.01)
+	cfg := DefaultConfig()
+	cfg.Progress, cfg.Steps, cfg.CheckpointDir = nil, 5, dir
+	if _, err := Run(context.Background(), be, model.NewStore(), cfg, b, good); err != nil {
+		t.Fatal(err)
+	}
+	// Resume, checkpoint every step, and feed a NaN from step 8 on (a corrupt batch, or
+	// what a divergent run produces).
+	nan := float32(0)
+	nan = nan / nan
+	poisoned := func(step, u int) ([]*tensors.Tensor, error) {
+		if step < 8 {
+			return b(step, u)
+		}
+		return []*tensors.Tensor{tensors.FromValue([][]float32{{nan}, {1}, {1}, {1}}), tensors.FromValue([][]float32{{1}, {1}, {1}, {1}})}, nil
+	}
+	cfg.Steps, cfg.CheckpointEvery = 1000, 1
+	_, err := Run(context.Background(), be, model.NewStore(), cfg, poisoned, good)
+	if !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("want ErrNonFinite, got %v", err)
+	}
+	// The checkpoint on disk is a good one: it loads and its weights are finite.
+	s := model.NewStore()
+	if _, _, err := Load(dir, s); err != nil {
+		t.Fatalf("checkpoint after NaN stop: %v", err)
+	}
+	for _, w := range weights(t, s) {
+		if w != w || w > 1e30 || w < -1e30 {
+			t.Errorf("kept checkpoint holds weight %g", w)
+		}
+	}
+	if step, _, _ := Load(dir, model.NewStore()); step != 8 {
+		t.Errorf("kept checkpoint is from step %d, want 8 (the last good one)", step)
+	}
+}
+
+func TestCorruptCheckpointIsRejectedAndChangesNothing(t *testing.T) {
+	be := backend.MustNew("go")
+	dir := t.TempDir()
+	b, u := regression(0.01)
+	cfg := DefaultConfig()
+	cfg.Progress, cfg.Steps, cfg.CheckpointDir = nil, 3, dir
+	if _, err := Run(context.Background(), be, model.NewStore(), cfg, b, u); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, CheckpointFile)
+	good, _ := os.ReadFile(path)
+	for name, bad := range map[string][]byte{
+		"truncated": good[:len(good)-3],
+		"flipped":   append(append([]byte{}, good[:len(good)-1]...), good[len(good)-1]^0xff),
+		"empty":     nil,
+	} {
+		os.WriteFile(path, bad, 0o644)
+		s := model.NewStore()
+		if _, _, err := Load(dir, s); !errors.Is(err, ErrCorruptCheckpoint) {
+			t.Errorf("%s: want ErrCorruptCheckpoint, got %v", name, err)
+		}
+		if s.NumVariables() != 0 {
+			t.Errorf("%s: a rejected checkpoint created %d variables", name, s.NumVariables())
+		}
+	}
+	// A temporary file left by an interrupted Save is ignored: the real checkpoint loads.
+	os.WriteFile(path, good, 0o644)
+	os.WriteFile(filepath.Join(dir, CheckpointFile+".tmp-123"), good[:10], 0o644)
+	if _, _, err := Load(dir, model.NewStore()); err != nil {
+		t.Errorf("checkpoint beside a stale temp file: %v", err)
+	}
+}
