@@ -207,15 +207,7 @@ func downloadOne(ctx context.Context, client *http.Client, url, path string, f F
 	if err != nil {
 		return fmt.Errorf("reading body: %w", err)
 	}
-	raw, err := os.ReadFile(tmpName)
-	if err != nil {
-		return err
-	}
-	data, err := maybeGunzip(raw)
-	if err != nil {
-		return err
-	}
-	if err := verify(data, f); err != nil {
+	if _, err := readVerified(tmpName, f); err != nil {
 		return err
 	}
 	return os.Rename(tmpName, path)

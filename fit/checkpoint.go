@@ -119,26 +119,12 @@ func Load(dir string, store *model.Store) (step int64, meta map[string]string, e
 		return 0, nil, fmt.Errorf("fit: %w", err)
 	}
 	defer f.Close()
-	bad := func(why string, args ...any) error {
-		return fmt.Errorf("fit: %s: %w: %s (delete it to train from scratch)", path, ErrCorruptCheckpoint, fmt.Sprintf(why, args...))
-	}
 	r := bufio.NewReader(f)
-	m := make([]byte, len(magic))
-	if _, err := io.ReadFull(r, m); err != nil || string(m) != magic {
-		return 0, nil, bad("not a genlab checkpoint")
+	h, err := readHeader(r, path)
+	if err != nil {
+		return 0, nil, err
 	}
-	var hlen uint64
-	if err := binary.Read(r, binary.LittleEndian, &hlen); err != nil || hlen > 1<<30 {
-		return 0, nil, bad("bad header length")
-	}
-	hb := make([]byte, hlen)
-	if _, err := io.ReadFull(r, hb); err != nil {
-		return 0, nil, bad("truncated header")
-	}
-	var h ckptHeader
-	if err := json.Unmarshal(hb, &h); err != nil {
-		return 0, nil, bad("header: %v", err)
-	}
+	bad := func(why string, args ...any) error { return corrupt(path, why, args...) }
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return 0, nil, bad("reading data: %v", err)
@@ -186,22 +172,37 @@ func ReadMeta(dir string) (map[string]string, error) {
 		return nil, fmt.Errorf("fit: no checkpoint: %w", err)
 	}
 	defer f.Close()
-	r := bufio.NewReader(f)
-	m := make([]byte, len(magic))
-	var hlen uint64
-	if _, err := io.ReadFull(r, m); err != nil || string(m) != magic {
-		return nil, fmt.Errorf("fit: %s: %w: not a genlab checkpoint", path, ErrCorruptCheckpoint)
+	h, err := readHeader(bufio.NewReader(f), path)
+	if err != nil {
+		return nil, err
 	}
+	return h.Meta, nil
+}
+
+// corrupt is the error for a checkpoint at path that cannot be trusted.
+func corrupt(path, why string, args ...any) error {
+	return fmt.Errorf("fit: %s: %w: %s (delete it to train from scratch)", path, ErrCorruptCheckpoint, fmt.Sprintf(why, args...))
+}
+
+// readHeader reads the magic line and the JSON header of the checkpoint at path,
+// leaving r at the start of the data section.
+func readHeader(r *bufio.Reader, path string) (ckptHeader, error) {
+	bad := func(why string, args ...any) error { return corrupt(path, why, args...) }
+	m := make([]byte, len(magic))
+	if _, err := io.ReadFull(r, m); err != nil || string(m) != magic {
+		return ckptHeader{}, bad("not a genlab checkpoint")
+	}
+	var hlen uint64
 	if err := binary.Read(r, binary.LittleEndian, &hlen); err != nil || hlen > 1<<30 {
-		return nil, fmt.Errorf("fit: %s: %w: bad header", path, ErrCorruptCheckpoint)
+		return ckptHeader{}, bad("bad header length")
 	}
 	hb := make([]byte, hlen)
 	if _, err := io.ReadFull(r, hb); err != nil {
-		return nil, fmt.Errorf("fit: %s: %w: truncated header", path, ErrCorruptCheckpoint)
+		return ckptHeader{}, bad("truncated header")
 	}
 	var h ckptHeader
 	if err := json.Unmarshal(hb, &h); err != nil {
-		return nil, fmt.Errorf("fit: %s: %w: %v", path, ErrCorruptCheckpoint, err)
+		return ckptHeader{}, bad("header: %v", err)
 	}
-	return h.Meta, nil
+	return h, nil
 }

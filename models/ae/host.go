@@ -9,13 +9,6 @@ import (
 // chunk is how many items host-side methods push through a graph at once.
 const chunk = 500
 
-func (m *Model) resetMappers() {
-	for _, mp := range m.mappers {
-		mp.Close()
-	}
-	m.mappers = nil
-}
-
 // Mapper returns the cached host-side runner of a graph function, compiling it on first
 // use. Models that embed this one (the VAE) use it for their own functions.
 func (m *Model) Mapper(name string, fn func(scope *model.Scope, x *graph.Node) *graph.Node) (*fit.Mapper, error) {

@@ -18,18 +18,30 @@ const ModelName = "ae"
 // m.Cfg.BatchSize images, drawn in an order fixed by cfg.Seed. It resumes from
 // cfg.CheckpointDir if that holds a checkpoint.
 func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
+	return m.TrainLoss(ctx, data, cfg, Meta(ModelName, m.Cfg), false, m.LossFn())
+}
+
+// TrainLoss is the training loop that the autoencoder and the models built on its
+// networks (the VAE) share: Adam on loss over minibatches of data in an order fixed by
+// cfg.Seed, each image dynamically binarized if binarize, with meta saved in the
+// checkpoints so that Load can rebuild the model.
+func (m *Model) TrainLoss(ctx context.Context, data *datasets.Images, cfg fit.Config, meta map[string]string,
+	binarize bool, loss fit.LossFn) (*fit.History, error) {
 	if err := CheckData(m.Cfg.H, m.Cfg.W, m.Cfg.C, data); err != nil {
 		return nil, err
 	}
-	sampler := datasets.NewSampler(data.N, m.Cfg.BatchSize, uint64(cfg.Seed))
+	b := m.Cfg.BatchSize
+	sampler := datasets.NewSampler(data.N, b, uint64(cfg.Seed))
 	batches := func(step, _ int) ([]*tensors.Tensor, error) {
 		px, _ := data.Gather(sampler.Batch(step))
-		return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(px, m.Cfg.BatchSize, data.H, data.W, data.C)}, nil
+		if binarize {
+			datasets.Binarize(datasets.Rand(uint64(cfg.Seed), uint64(step)+1), px)
+		}
+		return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(px, b, data.H, data.W, data.C)}, nil
 	}
-	cfg.Meta = Meta(ModelName, m.Cfg)
-	m.resetMappers()
+	cfg.Meta = meta
 	return fit.Run(ctx, m.Backend, m.Store, cfg, batches, fit.Update{
-		Name: "", Loss: m.LossFn(),
+		Loss:      loss,
 		Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done(),
 	})
 }

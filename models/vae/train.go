@@ -8,7 +8,6 @@ import (
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models/ae"
 	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
@@ -19,23 +18,7 @@ const ModelName = "vae"
 // Train fits the VAE to data for cfg.Steps minibatches (dynamically binarized if
 // m.Cfg.Binarize), resuming from cfg.CheckpointDir if it holds a checkpoint.
 func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
-	if err := ae.CheckData(m.Cfg.H, m.Cfg.W, m.Cfg.C, data); err != nil {
-		return nil, err
-	}
-	b := m.Cfg.BatchSize
-	sampler := datasets.NewSampler(data.N, b, uint64(cfg.Seed))
-	batches := func(step, _ int) ([]*tensors.Tensor, error) {
-		px, _ := data.Gather(sampler.Batch(step))
-		if m.Cfg.Binarize {
-			datasets.Binarize(datasets.Rand(uint64(cfg.Seed), uint64(step)+1), px)
-		}
-		return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(px, b, data.H, data.W, data.C)}, nil
-	}
-	cfg.Meta = ae.Meta(ModelName, m.Cfg)
-	return fit.Run(ctx, m.Backend, m.Store, cfg, batches, fit.Update{
-		Loss:      m.LossFn(),
-		Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done(),
-	})
+	return m.TrainLoss(ctx, data, cfg, ae.Meta(ModelName, m.Cfg), m.Cfg.Binarize, m.LossFn())
 }
 
 // Save writes the model's variables and configuration to dir.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/genlab-go/genlab/backend"
+	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/datasets/shapes"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models/ae"
@@ -74,11 +75,18 @@ func smallConfig(arch ae.Arch) Config {
 	return c
 }
 
-func TestShapesSampleAndImportanceWeights(t *testing.T) {
-	d, err := shapes.Sample(shapes.Config{Size: 16, Scales: 2, Rotations: 2, XPos: 3, YPos: 3, MinScale: 0.6, MaxScale: 1, Supersample: 2}, 6, 3)
+// tinyShapes renders n 16x16 shapes images from a small factor grid.
+func tinyShapes(t *testing.T, n int, seed uint64) *datasets.Images {
+	t.Helper()
+	d, err := shapes.Sample(shapes.Config{Size: 16, Scales: 2, Rotations: 2, XPos: 3, YPos: 3, MinScale: 0.6, MaxScale: 1, Supersample: 2}, n, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return d
+}
+
+func TestShapesSampleAndImportanceWeights(t *testing.T) {
+	d := tinyShapes(t, 6, 3)
 	for _, arch := range []ae.Arch{ae.MLP, ae.Conv} {
 		m, err := New(smallConfig(arch))
 		if err != nil {
@@ -115,10 +123,7 @@ func TestShapesSampleAndImportanceWeights(t *testing.T) {
 // TestOverfitTinyBatch: on 16 fixed images the negative ELBO must fall far below its
 // starting value, and the KL term must stay finite and positive.
 func TestOverfitTinyBatch(t *testing.T) {
-	d, err := shapes.Sample(shapes.Config{Size: 16, Scales: 2, Rotations: 2, XPos: 3, YPos: 3, MinScale: 0.6, MaxScale: 1, Supersample: 2}, 16, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := tinyShapes(t, 16, 5)
 	for _, arch := range []ae.Arch{ae.MLP, ae.Conv} {
 		m, err := New(smallConfig(arch))
 		if err != nil {
