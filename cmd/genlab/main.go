@@ -246,6 +246,13 @@ func cmdSample(args []string) error {
 	return nil
 }
 
+// autoencoder is what eval needs of the AE and the VAE alike.
+type autoencoder interface {
+	eval.Reconstructor
+	Encode(images []float32, n int) ([]float32, error)
+	Features(images []float32, n int) ([]float32, error)
+}
+
 func cmdEval(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ExitOnError)
 	var c common
@@ -254,7 +261,9 @@ func cmdEval(ctx context.Context, args []string) error {
 	dataset := fs.String("dataset", mnist.MNIST, "test set: mnist, fashion-mnist or shapes")
 	k := fs.Int("k", 100, "importance samples for the NLL (VAE)")
 	n := fs.Int("n", 10000, "test images to score")
-	seed := fs.Int64("seed", 1, "seed for the test binarization and the samples")
+	probeN := fs.Int("probe-n", 10000, "training images for the linear probes (0: no probes)")
+	probeSteps := fs.Int("probe-steps", eval.DefaultProbeConfig().Steps, "training steps of each linear probe")
+	seed := fs.Int64("seed", 1, "seed for the test binarization, the samples and the probes")
 	fs.Parse(args)
 	if err := c.apply(); err != nil {
 		return err
@@ -263,40 +272,78 @@ func cmdEval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	test, err := loadData(ctx, datasets.Dir(c.data), *dataset, mnist.Test, *seed)
+	dir := datasets.Dir(c.data)
+	test, err := loadData(ctx, dir, *dataset, mnist.Test, *seed)
 	if err != nil {
 		return err
 	}
 	test = test.Subset(*n)
 	start := time.Now()
+	var m autoencoder
+	var v *vae.Model
 	switch meta["model"] {
 	case ae.ModelName:
-		m, err := ae.Load(*ckpt)
-		if err != nil {
+		if m, err = ae.Load(*ckpt); err != nil {
 			return err
 		}
-		mse, err := eval.ReconstructionMSE(m, test)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("metric recon_mse=%.6f\n", mse)
 	case vae.ModelName:
-		m, err := vae.Load(*ckpt)
-		if err != nil {
+		if v, err = vae.Load(*ckpt); err != nil {
 			return err
 		}
-		mse, err := eval.ReconstructionMSE(m, test)
-		if err != nil {
-			return err
-		}
-		lik, err := eval.NLL(m, test, *k, uint64(*seed))
-		if err != nil {
-			return err
-		}
-		fmt.Printf("metric elbo=%.3f\nmetric nll_iw=%.3f\nmetric iw_k=%d\nmetric recon_mse=%.6f\n", lik.ELBO, lik.NLL, lik.K, mse)
+		m = v
 	default:
 		return errors.New("eval: unknown model in checkpoint: " + meta["model"])
 	}
-	fmt.Printf("metric n=%d\nmetric eval_seconds=%.1f\n", test.N, time.Since(start).Seconds())
+	metric := func(name string, format string, value any) { fmt.Printf("metric %s="+format+"\n", name, value) }
+	mse, err := eval.ReconstructionMSE(m, test)
+	if err != nil {
+		return err
+	}
+	metric("recon_mse", "%.6f", mse)
+	if v != nil {
+		lik, err := eval.NLL(v, test, *k, uint64(*seed))
+		if err != nil {
+			return err
+		}
+		metric("elbo", "%.3f", lik.ELBO)
+		metric("nll_iw", "%.3f", lik.NLL)
+		metric("iw_k", "%d", lik.K)
+	}
+	if *probeN > 0 {
+		train, err := loadData(ctx, dir, *dataset, mnist.Train, *seed)
+		if err != nil {
+			return err
+		}
+		train = train.Subset(*probeN)
+		pc := eval.DefaultProbeConfig()
+		pc.Steps, pc.Seed = *probeSteps, *seed
+		for _, p := range []struct {
+			name string
+			f    eval.FeatureFunc
+		}{{"probe_features_acc", m.Features}, {"probe_code_acc", m.Encode}, {"probe_pixels_acc", nil}} {
+			res, err := eval.ProbeImages(ctx, p.f, train, test, pc)
+			if err != nil {
+				return err
+			}
+			metric(p.name, "%.4f", res.TestAcc)
+		}
+	}
+	if *dataset == "shapes" {
+		// MIG is scored over the whole factor grid, as on dSprites.
+		all, err := shapes.All(shapes.DefaultConfig())
+		if err != nil {
+			return err
+		}
+		res, err := eval.MIGImages(m.Encode, all)
+		if err != nil {
+			return err
+		}
+		metric("mig", "%.4f", res.MIG)
+		for f, g := range res.PerFactor {
+			metric("mig_"+all.FactorNames[f], "%.4f", g)
+		}
+	}
+	metric("n", "%d", test.N)
+	metric("eval_seconds", "%.1f", time.Since(start).Seconds())
 	return nil
 }

@@ -39,11 +39,23 @@ func TestCLISmoke(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ckpt, "samples.png")); err != nil {
 		t.Errorf("sample did not write samples.png: %v", err)
 	}
-	out := run("eval", "--ckpt", ckpt, "--dataset", "shapes", "--n", "64", "--k", "5")
-	for _, name := range []string{"elbo", "nll_iw", "recon_mse"} {
+	out := run("eval", "--ckpt", ckpt, "--dataset", "shapes", "--n", "64", "--k", "5", "--probe-n", "200", "--probe-steps", "20")
+	for _, name := range []string{"elbo", "nll_iw", "recon_mse", "probe_features_acc", "probe_code_acc", "probe_pixels_acc", "mig", "mig_shape"} {
 		if !regexp.MustCompile(`(?m)^metric ` + name + `=-?[0-9.]+$`).MatchString(out) {
 			t.Errorf("eval output lacks metric %s:\n%s", name, out)
 		}
+	}
+	// The autoencoder: train and eval (no likelihood, the same probes and MIG).
+	aeDir := filepath.Join(dir, "ae")
+	run("train", "ae", "--dataset", "shapes", "--arch", "mlp", "--steps", "10", "--batch", "16", "--latent", "3", "--ckpt", aeDir)
+	out = run("eval", "--ckpt", aeDir, "--dataset", "shapes", "--n", "64", "--probe-n", "200", "--probe-steps", "20")
+	for _, name := range []string{"recon_mse", "probe_code_acc", "mig"} {
+		if !regexp.MustCompile(`(?m)^metric ` + name + `=-?[0-9.]+$`).MatchString(out) {
+			t.Errorf("ae eval output lacks metric %s:\n%s", name, out)
+		}
+	}
+	if strings.Contains(out, "nll_iw") {
+		t.Errorf("ae eval printed a likelihood:\n%s", out)
 	}
 	// Resuming a finished run is a no-op that still succeeds; a bad command fails.
 	run("train", "vae", "--dataset", "shapes", "--arch", "mlp", "--steps", "20", "--batch", "16", "--latent", "4", "--ckpt", ckpt)

@@ -43,8 +43,9 @@ func (m *Model) Posterior(scope *model.Scope, x *graph.Node) (mu, logvar *graph.
 // Encoder returns the posterior mean: the deterministic code used for plots, probes and
 // interpolation (it overrides the autoencoder's Encoder).
 func (m *Model) Encoder(scope *model.Scope, x *graph.Node) *graph.Node {
-	mu, _ := m.Posterior(scope, x)
-	return mu
+	// Only the mean head: a graph whose unused log-variance branch is left dangling
+	// makes GoMLX's pure-Go executor (v0.28.8) index past its buffers.
+	return blocks.Dense(scope.At("encoder"), "mu", m.EncoderFeatures(scope, x), m.Cfg.Latent)
 }
 
 // Reparameterize draws z = mu + exp(logvar/2) * eps with eps ~ N(0, I) from the store's

@@ -12,6 +12,7 @@ import (
 	"github.com/genlab-go/genlab/models/ae"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 func eval1(t *testing.T, fn func(g *graph.Graph) *graph.Node) []float64 {
@@ -141,6 +142,38 @@ func TestOverfitTinyBatch(t *testing.T) {
 		t.Logf("%s: -ELBO %.1f -> %.1f nats, KL %.2f", arch, first, last, kl)
 		if last > first/3 || !(kl > 0) || math.IsInf(kl, 0) {
 			t.Errorf("%s: did not fit 16 images: -ELBO %.1f -> %.1f, KL %g", arch, first, last, kl)
+		}
+	}
+}
+
+// Encode (the posterior mean) must agree with the mean head inside the full posterior,
+// for any number of images (chunks of every size go through their own graph).
+func TestEncodeIsThePosteriorMean(t *testing.T) {
+	data := tinyShapes(t, 40, 5)
+	cfg := DefaultConfig()
+	cfg.Arch, cfg.H, cfg.W, cfg.C, cfg.Latent, cfg.Hidden = ae.MLP, data.H, data.W, data.C, 3, []int{16}
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := m.Run("test/posterior", func(scope *model.Scope, x *graph.Node) *graph.Node {
+		mu, logvar := m.Posterior(scope, x)
+		return graph.Concatenate([]*graph.Node{mu, logvar}, -1)
+	}, data.Pixels, data.N, data.H, data.W, data.C)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 7, 40} {
+		mu, err := m.Encode(data.Pixels[:n*data.ImageSize()], n)
+		if err != nil {
+			t.Fatalf("Encode(%d images): %v", n, err)
+		}
+		for i := range n {
+			for j := range 3 {
+				if d := mu[i*3+j] - full[i*6+j]; d > 1e-5 || d < -1e-5 {
+					t.Fatalf("image %d code %d: Encode %g, posterior mean %g", i, j, mu[i*3+j], full[i*6+j])
+				}
+			}
 		}
 	}
 }

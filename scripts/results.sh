@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Reproduces the README's results table. Each experiment trains with the genlab command
+# and appends its `metric` lines to runs/results/NAME.txt (with the command and the wall
+# time), so the numbers in the README can be traced to a run.
+#
+#   bash scripts/results.sh sweep   # AE latent-size sweep + linear probes (MNIST)
+#   bash scripts/results.sh beta    # beta-VAE on shapes: MIG against beta
+#   bash scripts/results.sh nll     # conv VAE on binarized MNIST: IW NLL, K=1000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=local GOEXPERIMENT=simd GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
+mkdir -p bin runs/results
+go build -o bin/genlab ./cmd/genlab
+
+run() { # run NAME ARGS...: train, then eval, logging both
+	local name=$1 out=runs/results/$1.txt
+	shift
+	local ckpt=runs/results/$name
+	echo "# $(date -u +%FT%TZ) $(nproc) cores, $(go version)" >"$out"
+	echo "\$ genlab train $*" >>"$out"
+	local t0=$SECONDS
+	bin/genlab train "$@" --ckpt "$ckpt" 2>&1 | tail -n 3 >>"$out"
+	echo "train_seconds=$((SECONDS - t0))" >>"$out"
+}
+
+evaluate() { # evaluate NAME ARGS...
+	local out=runs/results/$1.txt
+	shift
+	echo "\$ genlab eval --ckpt runs/results/... $*" >>"$out"
+	bin/genlab eval --ckpt "runs/results/$(basename "$out" .txt)" "$@" >>"$out"
+	grep '^metric' "$out" | sed "s/^/$(basename "$out" .txt) /"
+}
+
+case "${1:-}" in
+sweep)
+	for z in 2 4 8 16 32 64; do
+		run "ae-z$z" ae --dataset mnist --arch mlp --latent "$z" --steps 6000 --seed 1
+		evaluate "ae-z$z" --dataset mnist --probe-n 10000
+	done
+	;;
+beta)
+	for b in 1 2 4 8 16; do
+		run "vae-shapes-beta$b" vae --dataset shapes --arch mlp --latent 10 --beta "$b" --batch 64 --steps 8000 --seed 1
+		evaluate "vae-shapes-beta$b" --dataset shapes --n 2000 --k 10 --probe-n 0
+	done
+	;;
+nll)
+	run vae-mnist-conv vae --dataset mnist --arch conv --latent 32 --steps "${STEPS:-20000}" --seed 1
+	evaluate vae-mnist-conv --dataset mnist --k 1000 --probe-n 10000
+	;;
+*)
+	echo "usage: bash scripts/results.sh sweep|beta|nll" >&2
+	exit 2
+	;;
+esac
