@@ -2,13 +2,18 @@ package fit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/janpfeifer/gonb/gonbui"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
@@ -54,10 +59,18 @@ type Config struct {
 	Meta map[string]string
 }
 
-// DefaultConfig is 1000 steps, seed 1, no checkpoints, progress on stderr.
+// DefaultConfig is 1000 steps, seed 1, no checkpoints, progress on stderr (on stdout
+// in a GoNB notebook, where stderr is kept for errors).
 func DefaultConfig() Config {
-	return Config{Steps: 1000, Seed: 1, Progress: os.Stderr, Reports: 10}
+	var w io.Writer = os.Stderr
+	if gonbui.IsNotebook {
+		w = os.Stdout
+	}
+	return Config{Steps: 1000, Seed: 1, Progress: w, Reports: 10}
 }
+
+// historyKey is the checkpoint metadata entry holding the History's records.
+const historyKey = "fit/history"
 
 // ErrNonFinite is returned when a loss becomes NaN or infinite.
 var ErrNonFinite = errors.New("loss is not finite")
@@ -120,12 +133,20 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		return nil, fmt.Errorf("fit: negative step budget %d", cfg.Steps)
 	}
 	start := 0
+	hist := &History{}
 	if HasCheckpoint(cfg.CheckpointDir) {
-		s, _, err := Load(cfg.CheckpointDir, store)
+		s, meta, err := Load(cfg.CheckpointDir, store)
 		if err != nil {
 			return nil, err
 		}
 		start = int(s)
+		// The curves so far travel in the checkpoint, so that a resumed run (or a notebook
+		// cell run again) still plots the whole training.
+		if raw := meta[historyKey]; raw != "" {
+			if err := json.Unmarshal([]byte(raw), &hist.Records); err != nil {
+				return nil, fmt.Errorf("fit: %s: bad training history in checkpoint: %w", cfg.CheckpointDir, err)
+			}
+		}
 		report(cfg.Progress, "fit: resumed from %s at step %d\n", cfg.CheckpointDir, start)
 	} else if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 		return nil, fmt.Errorf("fit: seeding: %w", err)
@@ -167,7 +188,7 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		}
 	}()
 
-	hist := &History{StartStep: start}
+	hist.StartStep = start
 	t0 := time.Now()
 	reports := max(cfg.Reports, 1)
 	every := max((cfg.Steps-start)/reports, 1)
@@ -178,7 +199,16 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		if cfg.CheckpointDir == "" {
 			return nil
 		}
-		return Save(cfg.CheckpointDir, store, int64(step), cfg.Meta)
+		meta := maps.Clone(cfg.Meta)
+		if meta == nil {
+			meta = map[string]string{}
+		}
+		raw, err := json.Marshal(hist.Records)
+		if err != nil {
+			return err
+		}
+		meta[historyKey] = string(raw)
+		return Save(cfg.CheckpointDir, store, int64(step), meta)
 	}
 	for step := start; step < cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
@@ -278,6 +308,20 @@ func Steps(full, smoke int) int {
 		return smoke
 	}
 	return full
+}
+
+// RunsEnv names the environment variable that overrides where RunDir puts runs.
+const RunsEnv = "GENLAB_RUNS"
+
+// RunDir is the checkpoint directory of a named run: $GENLAB_RUNS/name, else runs/name
+// under the working directory (a notebook's own folder in GoNB). Notebooks train into
+// it, so that running a cell again resumes (or skips) training instead of repeating it.
+func RunDir(name string) string {
+	root := os.Getenv(RunsEnv)
+	if root == "" {
+		root = "runs"
+	}
+	return filepath.Join(root, name)
 }
 
 // Smoke reports whether $GENLAB_SMOKE asks for the smallest budgets.

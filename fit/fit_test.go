@@ -62,6 +62,19 @@ func TestResumeIsExact(t *testing.T) {
 	if w1, w2 := weights(t, s1), weights(t, s2); w1[0] != w2[0] {
 		t.Errorf("resumed run's weight %g != straight run's %g", w2[0], w1[0])
 	}
+	// The history travels in the checkpoint: the resumed run's curve starts at step 0's
+	// first report, and running again with nothing left to do still returns it all.
+	steps, _ := h.Series("reg", "loss")
+	if len(steps) < 2 || steps[0] > 10 || steps[len(steps)-1] != 20 {
+		t.Errorf("resumed history covers steps %v, want from the first run's reports to 20", steps)
+	}
+	h2, err := Run(context.Background(), be, model.NewStore(), cfg, b, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2, _ := h2.Series("reg", "loss"); len(s2) != len(steps) {
+		t.Errorf("a finished run resumed again returns %d records, want %d", len(s2), len(steps))
+	}
 }
 
 func TestNaNStopKeepsLastGoodCheckpoint(t *testing.T) {

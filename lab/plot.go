@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/genlab-go/genlab/fit"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -149,4 +150,35 @@ func SavePlot(path string, p *plot.Plot) error {
 		return err
 	}
 	return WriteFileAtomic(path, b)
+}
+
+// Curves plots a training history: for each update (the GAN's D and G, or the single
+// unnamed update of the other models), its loss and each named metric, against the step.
+func Curves(title, yLabel string, h *fit.History, metrics ...string) (*plot.Plot, error) {
+	if h == nil || len(h.Records) == 0 {
+		return nil, fmt.Errorf("lab.Curves: the history is empty (no training step was reported)")
+	}
+	var updates []string
+	seen := map[string]bool{}
+	for _, r := range h.Records {
+		if !seen[r.Update] {
+			seen[r.Update] = true
+			updates = append(updates, r.Update)
+		}
+	}
+	var series []Series
+	for _, u := range updates {
+		for _, name := range append([]string{"loss"}, metrics...) {
+			x, y := h.Series(u, name)
+			if len(x) == 0 {
+				continue
+			}
+			label := name
+			if u != "" {
+				label = u + " " + name
+			}
+			series = append(series, Series{Name: label, X: x, Y: y})
+		}
+	}
+	return LinePlot(title, "step", yLabel, series...)
 }

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The test command: every package's tests, built with the SIMD experiment that the
-# pure-Go backend's fast matmul needs (GoMLX compiles its AVX2/AVX-512 kernels only
-# under GOEXPERIMENT=simd; without it the same tests pass, about 5x slower).
+# The test command: sets up what the tests need (scripts/setup.sh: Jupyter, the GoNB
+# kernel, the pinned Go tools), then runs every package's tests, the notebooks
+# included, built with the SIMD experiment that the pure-Go backend's fast matmul needs
+# (GoMLX compiles its AVX2/AVX-512 kernels only under GOEXPERIMENT=simd; without it the
+# same tests pass, about 5x slower).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=local
+bash scripts/setup.sh
+export PATH="$(go env GOPATH)/bin:$PATH"
 export GOEXPERIMENT="${GOEXPERIMENT:-simd}"
 export GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
 export GENLAB_DATA="${GENLAB_DATA:-$(cd .. && pwd)/shared/datasets}"
 go vet ./...
-go test -count=1 -timeout 45m ./... "$@"
+go test -count=1 -timeout 60m ./... "$@"

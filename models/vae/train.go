@@ -47,6 +47,12 @@ func (m *Model) Encode(images []float32, n int) ([]float32, error) {
 	return m.Run("vae/encode", m.Encoder, images, n, m.Cfg.H, m.Cfg.W, m.Cfg.C)
 }
 
+// Decode maps n codes to the decoder's means, n*H*W*C values in [0, 1]. (It must be
+// defined here: the embedded autoencoder's Decode would run the autoencoder's Decoder.)
+func (m *Model) Decode(codes []float32, n int) ([]float32, error) {
+	return m.Run("vae/decode", m.Decoder, codes, n, m.Cfg.Latent)
+}
+
 // Reconstruct decodes the posterior mean of each of n images.
 func (m *Model) Reconstruct(images []float32, n int) ([]float32, error) {
 	return m.Run("vae/reconstruct", func(scope *model.Scope, x *graph.Node) *graph.Node {

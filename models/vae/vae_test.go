@@ -177,3 +177,28 @@ func TestEncodeIsThePosteriorMean(t *testing.T) {
 		}
 	}
 }
+
+// Decode and Sample use the VAE's decoder (the sigmoid of the logits), not the embedded
+// autoencoder's (the clipped logits): Go's embedding has no virtual methods.
+func TestDecodeIsTheSigmoidOfTheLogits(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Arch, cfg.H, cfg.W, cfg.C, cfg.Latent, cfg.Hidden = ae.MLP, 8, 8, 1, 2, []int{16}
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := []float32{0, 0, 3, -3, -2, 5}
+	got, err := m.Decode(z, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logits, err := m.Run("test/logits", m.DecoderLogits, z, 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range logits {
+		if want := 1 / (1 + math.Exp(-float64(l))); math.Abs(float64(got[i])-want) > 1e-5 {
+			t.Fatalf("pixel %d: Decode %g, sigmoid(logit %g) = %g", i, got[i], l, want)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package notebooks
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/genlab-go/genlab/internal/testenv"
+)
+
+// notebook is the part of the .ipynb format the tests read.
+type notebook struct {
+	Cells []struct {
+		CellType       string   `json:"cell_type"`
+		Source         []string `json:"source"`
+		ExecutionCount *int     `json:"execution_count"`
+		Outputs        []output `json:"outputs"`
+	} `json:"cells"`
+	Metadata struct {
+		Kernelspec struct {
+			Name string `json:"name"`
+		} `json:"kernelspec"`
+	} `json:"metadata"`
+}
+
+type output struct {
+	OutputType string          `json:"output_type"`
+	Name       string          `json:"name"`  // stream: stdout or stderr
+	Text       json.RawMessage `json:"text"`  // stream: a string or a list of lines
+	Ename      string          `json:"ename"` // error
+	Evalue     string          `json:"evalue"`
+	Data       map[string]any  `json:"data"` // display_data
+}
+
+func (o output) text() string {
+	var s string
+	if json.Unmarshal(o.Text, &s) == nil {
+		return s
+	}
+	var lines []string
+	_ = json.Unmarshal(o.Text, &lines)
+	return strings.Join(lines, "")
+}
+
+func readNotebook(t *testing.T, path string) notebook {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nb notebook
+	if err := json.Unmarshal(raw, &nb); err != nil {
+		t.Fatalf("%s: not a notebook: %v", path, err)
+	}
+	return nb
+}
+
+func notebooks(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(testenv.Root(t), "notebooks", "*.ipynb"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no notebooks found: %v", err)
+	}
+	return paths
+}
+
+// Notebooks are committed clean: no outputs, no execution counts, the GoNB kernel, and
+// the module setup cell first (without it GoNB cannot resolve genlab's imports).
+func TestNotebooksCommittedWithoutOutputs(t *testing.T) {
+	for _, path := range notebooks(t) {
+		nb := readNotebook(t, path)
+		name := filepath.Base(path)
+		if nb.Metadata.Kernelspec.Name != "gonb" {
+			t.Errorf("%s: kernel %q, want gonb", name, nb.Metadata.Kernelspec.Name)
+		}
+		first := true
+		for i, c := range nb.Cells {
+			if c.CellType != "code" {
+				continue
+			}
+			if len(c.Outputs) > 0 || c.ExecutionCount != nil {
+				t.Errorf("%s: cell %d has outputs: clear them before committing", name, i)
+			}
+			if first && !strings.Contains(strings.Join(c.Source, ""), "gonb_module.sh") {
+				t.Errorf("%s: the first code cell must run gonb_module.sh", name)
+			}
+			first = false
+		}
+	}
+}
+
+// TestNotebooksExecute runs every notebook headless with the GoNB kernel in smoke mode
+// ($GENLAB_SMOKE shrinks every training budget) and fails on any error in the executed
+// outputs: a compile error, a panic, a non-zero exit, anything on stderr. nbconvert's
+// exit code is not enough: it is 0 when a GoNB cell only wrote to stderr.
+//
+// It needs Jupyter and the GoNB kernel (scripts/setup.sh installs both); without them it
+// is skipped, except under CI, where it fails.
+func TestNotebooksExecute(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: notebooks not executed")
+	}
+	jupyter, err := exec.LookPath("jupyter")
+	if err == nil {
+		var out []byte
+		out, err = exec.Command(jupyter, "kernelspec", "list").Output()
+		if err == nil && !strings.Contains(string(out), "gonb") {
+			err = fmt.Errorf("the gonb kernel is not installed")
+		}
+	}
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("jupyter with the GoNB kernel is needed (run scripts/setup.sh): %v", err)
+		}
+		t.Skipf("jupyter with the GoNB kernel not available (run scripts/setup.sh): %v", err)
+	}
+	dataDir := testenv.DataDir(t, "mnist")
+	// $GENLAB_NOTEBOOK_OUT keeps the executed notebooks (and their runs) for a look.
+	out := os.Getenv("GENLAB_NOTEBOOK_OUT")
+	if out == "" {
+		out = t.TempDir()
+	}
+	for _, path := range notebooks(t) {
+		name := filepath.Base(path)
+		t.Run(strings.TrimSuffix(name, ".ipynb"), func(t *testing.T) {
+			start := time.Now()
+			cmd := exec.Command(jupyter, "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
+				"--ExecutePreprocessor.kernel_name=gonb", "--ExecutePreprocessor.timeout=1800",
+				"--output-dir", out, name)
+			cmd.Dir = filepath.Dir(path)
+			cmd.Env = append(os.Environ(), "GENLAB_SMOKE=1", "GENLAB_RUNS="+filepath.Join(out, "runs"),
+				"GENLAB_DATA="+dataDir, "GENLAB_OFFLINE=1")
+			if log, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("nbconvert %s: %v\n%s", name, err, tail(string(log), 3000))
+			}
+			nb := readNotebook(t, filepath.Join(out, name))
+			images := 0
+			for i, c := range nb.Cells {
+				for _, o := range c.Outputs {
+					switch {
+					case o.OutputType == "error":
+						t.Errorf("cell %d (%s): error %s: %s", i, firstLine(c.Source), o.Ename, o.Evalue)
+					case o.OutputType == "stream" && o.Name == "stderr":
+						t.Errorf("cell %d (%s) wrote to stderr:\n%s", i, firstLine(c.Source), tail(o.text(), 2000))
+					case o.Data["image/png"] != nil || o.Data["image/svg+xml"] != nil:
+						images++
+					}
+				}
+				if c.CellType == "code" && c.ExecutionCount == nil {
+					t.Errorf("cell %d (%s) did not run", i, firstLine(c.Source))
+				}
+			}
+			if images == 0 {
+				t.Errorf("%s displayed no figure", name)
+			}
+			t.Logf("%s: %d figures, %s", name, images, time.Since(start).Round(time.Second))
+		})
+	}
+}
+
+func firstLine(src []string) string {
+	for _, l := range src {
+		if l = strings.TrimSpace(l); l != "" && l != "%%" && !strings.HasPrefix(l, "import") {
+			return l
+		}
+	}
+	return ""
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
