@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/genlab-go/genlab/backend"
@@ -72,15 +73,27 @@ func main() {
 
 // common flags
 type common struct {
-	data, backend string
+	data, backend, cpuprofile string
+	stopProfile               func()
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.data, "data", "", "data directory (default $GENLAB_DATA, else the user cache dir)")
 	fs.StringVar(&c.backend, "backend", "", "GoMLX backend, e.g. go or xla:cuda (default $GOMLX_BACKEND, else go)")
+	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the command to this file (go tool pprof)")
 }
 
 func (c *common) apply() error {
+	if c.cpuprofile != "" {
+		f, err := os.Create(c.cpuprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		c.stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+	}
 	if c.backend != "" {
 		if err := os.Setenv(backend.EnvVar, c.backend); err != nil {
 			return err
@@ -111,6 +124,13 @@ func cmdData(ctx context.Context, args []string) error {
 		}
 	}
 	return nil
+}
+
+// stop ends what apply started (the CPU profile).
+func (c *common) stop() {
+	if c.stopProfile != nil {
+		c.stopProfile()
+	}
 }
 
 // loadData returns a training or test set by name: mnist, fashion-mnist or shapes.
@@ -147,6 +167,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 	if err := c.apply(); err != nil {
 		return err
 	}
+	defer c.stop()
 	if *ckpt == "" {
 		*ckpt = filepath.Join("runs", which+"-"+*dataset)
 	}
