@@ -2,8 +2,9 @@
 //
 // genlab defaults to GoMLX's pure-Go backend so that every lecture runs on a laptop CPU
 // with nothing to download. The user picks another backend with the GOMLX_BACKEND
-// environment variable (for example "xla:cuda" on a GPU machine, after importing
-// github.com/genlab-go/genlab/backend/xla to link it) or the CLI's --backend flag.
+// environment variable (for example "xla:cuda" on a GPU machine, in a binary built with
+// -tags xla, which links
+// github.com/genlab-go/genlab/backend/xla) or the CLI's --backend flag.
 package backend
 
 import (
@@ -60,7 +61,7 @@ func New(config string) (compute.Backend, error) {
 	b, err := compute.NewWithConfig(config)
 	if err != nil {
 		return nil, fmt.Errorf("backend %q: %w (GOMLX_BACKEND=go selects the pure-Go backend; "+
-			"xla needs the genlab/backend/xla package linked and a PJRT plugin)", config, err)
+			"xla needs a binary built with -tags xla (package genlab/backend/xla) and a PJRT plugin)", config, err)
 	}
 	cached[config] = b
 	return b, nil
