@@ -23,6 +23,15 @@ const EnvVar = compute.ConfigEnvVar
 // configuration is given: the pure-Go backend.
 const Default = "go"
 
+// goSafe is what a bare "go" configuration runs as. GoMLX v0.28.8's pure-Go backend
+// deadlocks with its default bounded worker pool (2 x GOMAXPROCS workers): when that
+// many large matmuls are ready at once, each occupies a worker while waiting for more
+// workers to split its work (docs/UPSTREAM.md; a conv VAE train step hung within
+// seconds). An unbounded pool cannot deadlock and was also the fastest setting measured
+// (conv VAE step 3.6-3.9 steps/s against 2.6 with ops_sequential). Any explicit option
+// ("go:ops_sequential", "go:parallelism=4") is passed through unchanged.
+const goSafe = "go:parallelism=-1"
+
 var (
 	mu     sync.Mutex
 	cached = map[string]compute.Backend{}
@@ -48,6 +57,15 @@ func Config(config string) string {
 	return Default
 }
 
+// Resolved is the configuration New actually passes to GoMLX for config.
+func Resolved(config string) string {
+	config = Config(config)
+	if config == "go" {
+		return goSafe
+	}
+	return config
+}
+
 // New returns the backend for config (see Config). Backends are cached per
 // configuration: creating one is not free and GoMLX tensors are tied to the backend
 // that made them.
@@ -58,7 +76,7 @@ func New(config string) (compute.Backend, error) {
 	if b, ok := cached[config]; ok {
 		return b, nil
 	}
-	b, err := compute.NewWithConfig(config)
+	b, err := newQuiet(Resolved(config))
 	if err != nil {
 		return nil, fmt.Errorf("backend %q: %w (GOMLX_BACKEND=go selects the pure-Go backend; "+
 			"xla needs a binary built with -tags xla (package genlab/backend/xla) and a PJRT plugin)", config, err)
@@ -74,4 +92,25 @@ func MustNew(config string) compute.Backend {
 		panic(err)
 	}
 	return b
+}
+
+// newQuiet creates a backend with stdout silenced: the pure-Go backend prints a line
+// when given a parallelism option, which would land among the CLI's metric lines and
+// in every notebook. Only called under mu.
+func newQuiet(config string) (b compute.Backend, err error) {
+	// GoMLX panics on an unknown backend name: a typo in --backend is an error, not a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return compute.NewWithConfig(config)
+	}
+	defer devnull.Close()
+	stdout := os.Stdout
+	os.Stdout = devnull
+	defer func() { os.Stdout = stdout }()
+	return compute.NewWithConfig(config)
 }

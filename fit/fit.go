@@ -152,41 +152,11 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		return nil, fmt.Errorf("fit: seeding: %w", err)
 	}
 
-	type compiled struct {
-		exec  *model.Exec
-		names []string
+	stepper, err := NewStepper(backend, store, updates...)
+	if err != nil {
+		return nil, err
 	}
-	execs := make([]compiled, len(updates))
-	for i, u := range updates {
-		c := &execs[i]
-		u := u
-		exec, err := model.NewExec(backend, store, func(scope *model.Scope, inputs []*graph.Node) []*graph.Node {
-			g := inputs[0].Graph()
-			store.SetTraining(g, true)
-			sub := scope
-			if u.Scope != "" {
-				sub = store.Scope(u.Scope)
-			}
-			loss, metrics := u.Loss(sub, inputs)
-			u.Optimizer.UpdateGraph(sub, g, loss)
-			outs := []*graph.Node{loss}
-			c.names = c.names[:0]
-			for _, m := range metrics {
-				c.names = append(c.names, m.Name)
-				outs = append(outs, graph.ConvertDType(m.Value, loss.DType()))
-			}
-			return outs
-		})
-		if err != nil {
-			return nil, fmt.Errorf("fit: update %q: %w", u.Name, err)
-		}
-		c.exec = exec
-	}
-	defer func() {
-		for _, c := range execs {
-			c.exec.Finalize()
-		}
-	}()
+	defer stepper.Close()
 
 	hist.StartStep = start
 	t0 := time.Now()
@@ -222,27 +192,22 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 			if err != nil {
 				return hist, fmt.Errorf("fit: step %d: batch: %w", step, err)
 			}
-			args := make([]any, len(inputs))
-			for j, t := range inputs {
-				args[j] = t
-			}
-			outs, err := execs[i].exec.Call(args...)
+			outs, err := stepper.Update(i, inputs)
 			if err != nil {
 				return hist, fmt.Errorf("fit: step %d, update %q: %w", step, u.Name, err)
 			}
 			if sums[i] == nil {
 				sums[i] = make([]float64, len(outs))
 			}
-			for j, o := range outs {
-				v := scalar(o)
-				if j == 0 && (math.IsNaN(v) || math.IsInf(v, 0)) {
-					where := "no checkpoint was written"
-					if HasCheckpoint(cfg.CheckpointDir) {
-						where = "the last good checkpoint in " + cfg.CheckpointDir + " is kept"
-					}
-					return hist, fmt.Errorf("fit: step %d, update %q: %w (%g); %s; try a lower learning rate",
-						step+1, u.Name, ErrNonFinite, v, where)
+			if v := outs[0]; math.IsNaN(v) || math.IsInf(v, 0) {
+				where := "no checkpoint was written"
+				if HasCheckpoint(cfg.CheckpointDir) {
+					where = "the last good checkpoint in " + cfg.CheckpointDir + " is kept"
 				}
+				return hist, fmt.Errorf("fit: step %d, update %q: %w (%g); %s; try a lower learning rate",
+					step+1, u.Name, ErrNonFinite, v, where)
+			}
+			for j, v := range outs {
 				sums[i][j] += v
 			}
 		}
@@ -252,7 +217,7 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 			for i, u := range updates {
 				r := Record{Step: done, Update: u.Name, Loss: sums[i][0] / float64(count),
 					Metrics: map[string]float64{}, Elapsed: time.Since(t0)}
-				for j, name := range execs[i].names {
+				for j, name := range stepper.MetricNames(i) {
 					r.Metrics[name] = sums[i][j+1] / float64(count)
 				}
 				hist.Records = append(hist.Records, r)
@@ -326,3 +291,72 @@ func RunDir(name string) string {
 
 // Smoke reports whether $GENLAB_SMOKE asks for the smallest budgets.
 func Smoke() bool { return os.Getenv("GENLAB_SMOKE") != "" && os.Getenv("GENLAB_SMOKE") != "0" }
+
+// Stepper runs training steps with each update compiled once: the loss, its gradients
+// and the optimizer's step, as one graph per update. Run drives it; benchmarks and
+// custom loops can use it directly.
+type Stepper struct {
+	execs []*model.Exec
+	names [][]string
+}
+
+// NewStepper compiles (lazily, on first use) one train step per update over store.
+func NewStepper(backend compute.Backend, store *model.Store, updates ...Update) (*Stepper, error) {
+	s := &Stepper{execs: make([]*model.Exec, len(updates)), names: make([][]string, len(updates))}
+	for i, u := range updates {
+		exec, err := model.NewExec(backend, store, func(scope *model.Scope, inputs []*graph.Node) []*graph.Node {
+			g := inputs[0].Graph()
+			store.SetTraining(g, true)
+			sub := scope
+			if u.Scope != "" {
+				sub = store.Scope(u.Scope)
+			}
+			loss, metrics := u.Loss(sub, inputs)
+			u.Optimizer.UpdateGraph(sub, g, loss)
+			outs := []*graph.Node{loss}
+			s.names[i] = s.names[i][:0]
+			for _, m := range metrics {
+				s.names[i] = append(s.names[i], m.Name)
+				outs = append(outs, graph.ConvertDType(m.Value, loss.DType()))
+			}
+			return outs
+		})
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("fit: update %q: %w", u.Name, err)
+		}
+		s.execs[i] = exec
+	}
+	return s, nil
+}
+
+// Update runs update i's train step on inputs and returns its loss followed by its
+// metrics (see MetricNames).
+func (s *Stepper) Update(i int, inputs []*tensors.Tensor) ([]float64, error) {
+	args := make([]any, len(inputs))
+	for j, t := range inputs {
+		args[j] = t
+	}
+	outs, err := s.execs[i].Call(args...)
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]float64, len(outs))
+	for j, o := range outs {
+		vals[j] = scalar(o)
+	}
+	return vals, nil
+}
+
+// MetricNames are the names of update i's metrics, in the order Update returns them
+// (known after its first step).
+func (s *Stepper) MetricNames(i int) []string { return s.names[i] }
+
+// Close releases the compiled graphs.
+func (s *Stepper) Close() {
+	for _, e := range s.execs {
+		if e != nil {
+			e.Finalize()
+		}
+	}
+}

@@ -4,6 +4,7 @@
 //	genlab train  ae|vae [--dataset mnist] [--arch conv|mlp] [--steps N] [--seed S] [--ckpt DIR] ...
 //	genlab sample [--ckpt DIR] [--n 64] [--out samples.png]
 //	genlab eval   [--ckpt DIR] [--k 100] [--n 10000]
+//	genlab bench  [--peer pytorch] [--models mlp_vae,conv_vae] [--steps 20] [--rounds 3]
 //
 // eval prints one `metric NAME=VALUE` line per metric. The backend is GoMLX's pure-Go CPU
 // backend unless --backend or $GOMLX_BACKEND names another.
@@ -14,11 +15,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/genlab-go/genlab/bench"
 
 	"github.com/genlab-go/genlab/backend"
 	"github.com/genlab-go/genlab/datasets"
@@ -38,6 +45,7 @@ Commands:
   train   ae|vae: train a model, writing checkpoints and figures to --ckpt
   sample  decode samples from a trained model's prior into a PNG grid
   eval    print metrics of a trained model, one "metric NAME=VALUE" line each
+  bench   time train steps, with --peer pytorch side by side with PyTorch on CPU
 
 Run "genlab COMMAND -h" for the flags of a command.
 `
@@ -59,6 +67,8 @@ func main() {
 		err = cmdSample(args)
 	case "eval":
 		err = cmdEval(ctx, args)
+	case "bench":
+		err = cmdBench(args)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 	default:
@@ -367,4 +377,113 @@ func cmdEval(ctx context.Context, args []string) error {
 	metric("n", "%d", test.N)
 	metric("eval_seconds", "%.1f", time.Since(start).Seconds())
 	return nil
+}
+
+func cmdBench(args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ExitOnError)
+	var c common
+	c.register(fs)
+	peerName := fs.String("peer", "", "also time the same steps in this peer: pytorch")
+	python := fs.String("python", "/usr/bin/python3", "Python interpreter with torch (the peer)")
+	threads := fs.Int("threads", 2, "the peer's torch.set_num_threads")
+	only := fs.String("models", "", "comma-separated models (default: all)")
+	steps := fs.Int("steps", 20, "timed steps per round")
+	warmup := fs.Int("warmup", 3, "untimed steps before each timing")
+	rounds := fs.Int("rounds", 3, "rounds; genlab and the peer alternate within each, and the median is reported")
+	fs.Parse(args)
+	if err := c.apply(); err != nil {
+		return err
+	}
+	defer c.stop()
+	var peer *bench.Peer
+	switch *peerName {
+	case "":
+	case "pytorch":
+		var err error
+		if peer, err = bench.NewPeer(*python, *threads); err != nil {
+			return err
+		}
+		defer peer.Close()
+	default:
+		return fmt.Errorf("bench: unknown peer %q (want pytorch)", *peerName)
+	}
+	fmt.Printf("# %s, %d CPUs\n", bench.Settings(), runtime.NumCPU())
+	if peer != nil {
+		fmt.Printf("# peer: PyTorch CPU via %s, torch.set_num_threads(%d), %s\n", *python, *threads, strings.Join(bench.PeerEnv, " "))
+	}
+	want := map[string]bool{} // the models asked for; unknown names are an error
+	for _, m := range strings.Split(*only, ",") {
+		if m != "" {
+			want[m] = true
+		}
+	}
+	known := map[string]bool{}
+	for _, cs := range bench.Cases() {
+		known[cs.Name] = true
+	}
+	for m := range want {
+		if !known[m] {
+			return fmt.Errorf("bench: unknown model %q", m)
+		}
+	}
+	var ratios []float64
+	for _, cs := range bench.Cases() {
+		if len(want) > 0 && !want[cs.Name] {
+			continue
+		}
+		r, err := bench.NewRunner(cs)
+		if err != nil {
+			return err
+		}
+		var ours, theirs []float64
+		var last bench.Result
+		var lastPeer bench.PeerResult
+		for range max(*rounds, 1) {
+			if last, err = r.Time(*warmup, *steps); err != nil {
+				r.Close()
+				return err
+			}
+			ours = append(ours, last.StepsPerS)
+			if peer != nil {
+				if lastPeer, err = peer.Time(cs.Name, *warmup, *steps); err != nil {
+					r.Close()
+					return err
+				}
+				theirs = append(theirs, lastPeer.StepsPerS)
+			}
+		}
+		r.Close()
+		line := fmt.Sprintf("bench model=%s batch=%d genlab_steps_per_s=%.2f", cs.Name, cs.Batch, median(ours))
+		if peer != nil {
+			ratio := median(ours) / median(theirs)
+			ratios = append(ratios, ratio)
+			line += fmt.Sprintf(" peer_steps_per_s=%.2f ratio=%.3f", median(theirs), ratio)
+		}
+		fmt.Println(line)
+		fmt.Printf("#   loss after warm-up -> after timing: genlab %.4g -> %.4g", last.LossFirst, last.LossLast)
+		if peer != nil {
+			fmt.Printf(", peer %.4g -> %.4g", lastPeer.LossFirst, lastPeer.LossLast)
+		}
+		fmt.Println()
+		if peer != nil && len(ratios) == 1 {
+			fmt.Printf("# peer settings: %s\n", lastPeer.Settings)
+		}
+	}
+	if len(ratios) > 0 {
+		g := 0.0
+		for _, r := range ratios {
+			g += math.Log(r)
+		}
+		fmt.Printf("bench summary models=%d geomean_ratio=%.3f min_ratio=%.3f\n", len(ratios), math.Exp(g/float64(len(ratios))), slices.Min(ratios))
+	}
+	return nil
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

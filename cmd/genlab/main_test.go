@@ -57,6 +57,13 @@ func TestCLISmoke(t *testing.T) {
 	if strings.Contains(out, "nll_iw") {
 		t.Errorf("ae eval printed a likelihood:\n%s", out)
 	}
+	// The benchmark, genlab side only (the PyTorch peer is not installed in CI).
+	out = run("bench", "--steps", "1", "--warmup", "1", "--rounds", "1")
+	for _, name := range []string{"mlp_vae", "conv_vae"} {
+		if !regexp.MustCompile(`(?m)^bench model=` + name + ` batch=128 genlab_steps_per_s=[0-9.]+$`).MatchString(out) {
+			t.Errorf("bench output lacks model %s:\n%s", name, out)
+		}
+	}
 	// Resuming a finished run is a no-op that still succeeds; a bad command fails.
 	run("train", "vae", "--dataset", "shapes", "--arch", "mlp", "--steps", "20", "--batch", "16", "--latent", "4", "--ckpt", ckpt)
 	if err := exec.Command(bin, "train", "gan?").Run(); err == nil {

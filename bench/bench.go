@@ -1,0 +1,200 @@
+// Package bench times genlab's train steps against a peer framework's (PyTorch on CPU)
+// on the same models, batch sizes and machine, interleaved in one run. It backs
+// `genlab bench`; the numbers and the profile are in docs/BENCHMARKS.md.
+package bench
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/genlab-go/genlab/backend"
+	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/models/ae"
+	"github.com/genlab-go/genlab/models/vae"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// PeerScript is the PyTorch program that defines the same models (peer.py).
+//
+//go:embed peer.py
+var PeerScript []byte
+
+// Case is one benchmarked model: a train step and the fixed batch it runs on.
+type Case struct {
+	Name  string
+	Batch int
+	// Build returns the compiled train step and the inputs of each of its updates.
+	Build func() (*fit.Stepper, [][]*tensors.Tensor, error)
+}
+
+// Cases are the benchmarked models, by name: mlp_vae and conv_vae (dcgan comes with
+// the GAN package).
+func Cases() []Case {
+	return []Case{
+		{Name: "mlp_vae", Batch: 128, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			c := vae.DefaultConfig()
+			c.Arch, c.Latent, c.Hidden, c.BatchSize = ae.MLP, 20, []int{512, 256}, 128
+			return vaeStep(c)
+		}},
+		{Name: "conv_vae", Batch: 128, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			c := vae.DefaultConfig()
+			c.Arch, c.Latent, c.Channels, c.BatchSize = ae.Conv, 16, []int{32, 64}, 128
+			return vaeStep(c)
+		}},
+	}
+}
+
+// binaryBatch is a fixed batch of binary 28x28 images (30% ones), as the peer's.
+func binaryBatch(n int) *tensors.Tensor {
+	rng := rand.New(rand.NewPCG(1, 2))
+	px := make([]float32, n*28*28)
+	for i := range px {
+		if rng.Float64() < 0.3 {
+			px[i] = 1
+		}
+	}
+	return tensors.FromFlatDataAndDimensions(px, n, 28, 28, 1)
+}
+
+func vaeStep(c vae.Config) (*fit.Stepper, [][]*tensors.Tensor, error) {
+	m, err := vae.New(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.Store.SetRNGStateFromSeed(1); err != nil {
+		return nil, nil, err
+	}
+	s, err := fit.NewStepper(m.Backend, m.Store, fit.Update{
+		Loss:      m.LossFn(),
+		Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
+	})
+	return s, [][]*tensors.Tensor{{binaryBatch(c.BatchSize)}}, err
+}
+
+// Result is a timed run of one side.
+type Result struct {
+	StepsPerS           float64
+	LossFirst, LossLast float64 // the summed losses of the updates, after warm-up and at the end
+}
+
+// Runner times a built case repeatedly (the graph is compiled once).
+type Runner struct {
+	stepper *fit.Stepper
+	inputs  [][]*tensors.Tensor
+}
+
+// NewRunner builds c.
+func NewRunner(c Case) (*Runner, error) {
+	s, in, err := c.Build()
+	if err != nil {
+		return nil, fmt.Errorf("bench %s: %w", c.Name, err)
+	}
+	return &Runner{stepper: s, inputs: in}, nil
+}
+
+// Close releases the compiled graphs.
+func (r *Runner) Close() { r.stepper.Close() }
+
+func (r *Runner) step() (float64, error) {
+	total := 0.0
+	for i, in := range r.inputs {
+		out, err := r.stepper.Update(i, in)
+		if err != nil {
+			return 0, err
+		}
+		total += out[0]
+	}
+	return total, nil
+}
+
+// Time runs warmup steps, then times steps steps.
+func (r *Runner) Time(warmup, steps int) (Result, error) {
+	var res Result
+	var err error
+	for range max(warmup, 1) {
+		if res.LossFirst, err = r.step(); err != nil {
+			return res, err
+		}
+	}
+	t0 := time.Now()
+	for range steps {
+		if res.LossLast, err = r.step(); err != nil {
+			return res, err
+		}
+	}
+	res.StepsPerS = float64(steps) / time.Since(t0).Seconds()
+	return res, nil
+}
+
+// Settings describes genlab's side of the comparison.
+func Settings() string {
+	return fmt.Sprintf("genlab: GoMLX pure-Go backend %q, GOEXPERIMENT=simd build: %v",
+		backend.Resolved(""), backend.SIMD)
+}
+
+// PeerEnv is the environment the PyTorch peer runs with: OpenBLAS single-threaded
+// (torch's own 2 threads do the parallel work; both at once oversubscribe 2 cores and
+// run 1.5x to 3.5x slower), and OpenMP threads that sleep instead of spinning when idle.
+var PeerEnv = []string{"OPENBLAS_NUM_THREADS=1", "OMP_WAIT_POLICY=PASSIVE"}
+
+// Peer runs the PyTorch peer for one case.
+type Peer struct {
+	Python  string // interpreter with torch (Debian's python3-torch: /usr/bin/python3)
+	Threads int    // torch.set_num_threads
+	script  string
+}
+
+// NewPeer writes the embedded peer script to a temporary file.
+func NewPeer(python string, threads int) (*Peer, error) {
+	dir, err := os.MkdirTemp("", "genlab-bench")
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "peer.py")
+	if err := os.WriteFile(path, PeerScript, 0o644); err != nil {
+		return nil, err
+	}
+	p := &Peer{Python: python, Threads: threads, script: path}
+	if out, err := exec.Command(python, "-c", "import torch").CombinedOutput(); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("bench: %s cannot import torch (apt-get install python3-torch libopenblas0): %v\n%s", python, err, out)
+	}
+	return p, nil
+}
+
+// Close removes the temporary script.
+func (p *Peer) Close() { os.RemoveAll(filepath.Dir(p.script)) }
+
+// PeerResult is the peer's JSON line.
+type PeerResult struct {
+	StepsPerS float64 `json:"steps_per_s"`
+	LossFirst float64 `json:"loss_first"`
+	LossLast  float64 `json:"loss_last"`
+	Settings  string  `json:"settings"`
+}
+
+// Time runs the peer's warmup and timed steps for the named case.
+func (p *Peer) Time(name string, warmup, steps int) (PeerResult, error) {
+	cmd := exec.Command(p.Python, p.script, "--model", name, "--warmup", fmt.Sprint(warmup),
+		"--steps", fmt.Sprint(steps), "--threads", fmt.Sprint(p.Threads))
+	cmd.Env = append(os.Environ(), PeerEnv...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return PeerResult{}, fmt.Errorf("bench: peer %s: %v\n%s", name, err, stderr.String())
+	}
+	var r PeerResult
+	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
+		return r, fmt.Errorf("bench: peer %s printed %q: %w", name, out, err)
+	}
+	return r, nil
+}
