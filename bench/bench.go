@@ -17,6 +17,7 @@ import (
 	"github.com/genlab-go/genlab/backend"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models/ae"
+	"github.com/genlab-go/genlab/models/gan"
 	"github.com/genlab-go/genlab/models/vae"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -35,8 +36,7 @@ type Case struct {
 	Build func() (*fit.Stepper, [][]*tensors.Tensor, error)
 }
 
-// Cases are the benchmarked models, by name: mlp_vae and conv_vae (dcgan comes with
-// the GAN package).
+// Cases are the benchmarked models, by name: mlp_vae, conv_vae and dcgan.
 func Cases() []Case {
 	return []Case{
 		{Name: "mlp_vae", Batch: 128, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
@@ -48,6 +48,18 @@ func Cases() []Case {
 			c := vae.DefaultConfig()
 			c.Arch, c.Latent, c.Channels, c.BatchSize = ae.Conv, 16, []int{32, 64}, 128
 			return vaeStep(c)
+		}},
+		{Name: "dcgan", Batch: 64, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			m, err := gan.New(gan.DefaultConfig()) // one D update plus one G update per step
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := m.Store.SetRNGStateFromSeed(1); err != nil {
+				return nil, nil, err
+			}
+			s, err := fit.NewStepper(m.Backend, m.Store, m.Updates()...)
+			batch := []*tensors.Tensor{binaryBatch(64)}
+			return s, [][]*tensors.Tensor{batch, batch}, err
 		}},
 	}
 }

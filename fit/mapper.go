@@ -60,3 +60,39 @@ func (m *Mapper) Map(data []float32, n int, itemDims []int, chunk int) ([]float3
 
 // Close frees the compiled graphs.
 func (m *Mapper) Close() { m.exec.Finalize() }
+
+// Mappers caches one model's compiled Mappers by name: host-side methods (encode,
+// decode, sample) compile their graph on first use and reuse it.
+type Mappers struct {
+	backend compute.Backend
+	store   *model.Store
+	cache   map[string]*Mapper
+}
+
+// NewMappers returns an empty cache for store's variables on backend.
+func NewMappers(backend compute.Backend, store *model.Store) *Mappers {
+	return &Mappers{backend: backend, store: store, cache: map[string]*Mapper{}}
+}
+
+// Get returns the Mapper of fn cached under name, compiling it on first use.
+func (c *Mappers) Get(name string, fn func(scope *model.Scope, x *graph.Node) *graph.Node) (*Mapper, error) {
+	if mp, ok := c.cache[name]; ok {
+		return mp, nil
+	}
+	mp, err := NewMapper(c.backend, c.store, fn)
+	if err != nil {
+		return nil, err
+	}
+	c.cache[name] = mp
+	return mp, nil
+}
+
+// Run applies the named graph function to n items of itemDims values, chunk at a time.
+func (c *Mappers) Run(name string, fn func(scope *model.Scope, x *graph.Node) *graph.Node, data []float32, n, chunk int, itemDims ...int) ([]float32, error) {
+	mp, err := c.Get(name, fn)
+	if err != nil {
+		return nil, err
+	}
+	out, _, err := mp.Map(data, n, itemDims, chunk)
+	return out, err
+}

@@ -16,7 +16,8 @@ run() { # run NAME ARGS...: train, then eval, logging both
 	local name=$1 out=runs/results/$1.txt
 	shift
 	local ckpt=runs/results/$name
-	echo "# $(date -u +%FT%TZ) $(nproc) cores, $(go version)" >"$out"
+	# Appended, not overwritten: a resumed run keeps the log (and wall time) of the first.
+	echo "# $(date -u +%FT%TZ) $(nproc) cores, $(go version)" >>"$out"
 	echo "\$ genlab train $*" >>"$out"
 	local t0=$SECONDS
 	bin/genlab train "$@" --ckpt "$ckpt" 2>&1 | tail -n 3 >>"$out"

@@ -12,18 +12,10 @@ const chunk = 500
 // Mapper returns the cached host-side runner of a graph function, compiling it on first
 // use. Models that embed this one (the VAE) use it for their own functions.
 func (m *Model) Mapper(name string, fn func(scope *model.Scope, x *graph.Node) *graph.Node) (*fit.Mapper, error) {
-	if mp, ok := m.mappers[name]; ok {
-		return mp, nil
-	}
-	mp, err := fit.NewMapper(m.Backend, m.Store, fn)
-	if err != nil {
-		return nil, err
-	}
 	if m.mappers == nil {
-		m.mappers = map[string]*fit.Mapper{}
+		m.mappers = fit.NewMappers(m.Backend, m.Store)
 	}
-	m.mappers[name] = mp
-	return mp, nil
+	return m.mappers.Get(name, fn)
 }
 
 // Run applies a named graph function to n items (see fit.Mapper.Map).

@@ -24,7 +24,7 @@ type Model struct {
 	Store   *model.Store
 	Backend compute.Backend
 
-	mappers map[string]*fit.Mapper
+	mappers *fit.Mappers
 }
 
 // New returns an untrained model for cfg on the backend chosen by backend.Config("")
@@ -40,24 +40,11 @@ func New(cfg Config) (*Model, error) {
 	return &Model{Cfg: cfg, Store: model.NewStore(), Backend: be}, nil
 }
 
-// convSizes returns the spatial sizes along one axis through the conv encoder: in,
-// then after each stride-2 conv. A conv of kernel 4 (even input) or 3 (odd input),
-// stride 2 and padding 1 maps n to ceil(n/2), and the matching transposed conv maps it
-// back exactly, with no output padding.
-func convSizes(in, layers int) []int {
-	s := []int{in}
-	for range layers {
-		s = append(s, (s[len(s)-1]+1)/2)
-	}
-	return s
-}
-
-func kernelFor(in int) int {
-	if in%2 == 0 {
-		return 4
-	}
-	return 3
-}
+// convSizes and kernelFor: see blocks.HalvingSizes and blocks.HalvingKernel.
+var (
+	convSizes = blocks.HalvingSizes
+	kernelFor = blocks.HalvingKernel
+)
 
 // EncoderFeatures runs the encoder body on x [B, H, W, C] and returns flat features
 // [B, F], before the final projection to the code.

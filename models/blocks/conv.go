@@ -165,6 +165,27 @@ func ConvTransposeOutputSize(in, k, stride, padLo, padHi, outputPadding int) int
 	return (in-1)*stride - padLo - padHi + k + outputPadding
 }
 
+// HalvingSizes returns the spatial sizes along one axis through a stack of halving
+// convs: in, then after each. A conv of kernel HalvingKernel(n), stride 2 and padding 1
+// maps n to ceil(n/2), and the matching transposed conv maps it back exactly, with no
+// output padding.
+func HalvingSizes(in, layers int) []int {
+	s := []int{in}
+	for range layers {
+		s = append(s, (s[len(s)-1]+1)/2)
+	}
+	return s
+}
+
+// HalvingKernel is the kernel size of a halving conv (stride 2, padding 1) on an input
+// of size n: 4 for even n (the DCGAN kernel), 3 for odd n.
+func HalvingKernel(n int) int {
+	if n%2 == 0 {
+		return 4
+	}
+	return 3
+}
+
 // Conv is a trainable Conv2D layer: a kernel [k, k, Cin, Cout] (He-initialized, as suits
 // the ReLU-family activations that follow it) and an optional bias, kept under scope.
 type Conv struct {

@@ -1,0 +1,211 @@
+package gan
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/genlab-go/genlab/backend"
+	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/fit"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+func eval(t *testing.T, fn func(g *graph.Graph) *graph.Node) float64 {
+	t.Helper()
+	out := graph.MustExecOnce(backend.MustNew(""), fn)
+	return tensors.MustCopyFlatData[float64](out)[0]
+}
+
+// The losses against hand computation: at D = 1/2 everywhere (logits 0), the
+// discriminator's loss is 2 log 2 = log 4 (the value of the game at its optimum) and
+// the generator's log 2; and on arbitrary logits, the softplus forms.
+func TestLossesClosedForm(t *testing.T) {
+	zeros := func(g *graph.Graph) *graph.Node { return graph.Zeros(g, shapes.Make(dtypes.Float64, 5)) }
+	if got := eval(t, func(g *graph.Graph) *graph.Node { return DLoss(zeros(g), zeros(g)) }); math.Abs(got-math.Log(4)) > 1e-12 {
+		t.Errorf("DLoss at D = 1/2: %g, want log 4 = %g", got, math.Log(4))
+	}
+	if got := eval(t, func(g *graph.Graph) *graph.Node { return GLoss(zeros(g)) }); math.Abs(got-math.Log(2)) > 1e-12 {
+		t.Errorf("GLoss at D = 1/2: %g, want log 2", got)
+	}
+	real, fake := []float64{2, -1}, []float64{0.5, -3}
+	sp := func(x float64) float64 { return math.Log1p(math.Exp(x)) }
+	want := (sp(-2)+sp(1))/2 + (sp(0.5)+sp(-3))/2
+	got := eval(t, func(g *graph.Graph) *graph.Node { return DLoss(graph.Const(g, real), graph.Const(g, fake)) })
+	if math.Abs(got-want) > 1e-12 {
+		t.Errorf("DLoss = %g, want %g", got, want)
+	}
+	// -log D(G(z)) with D = sigmoid(l): softplus(-l).
+	if got, want := eval(t, func(g *graph.Graph) *graph.Node { return GLoss(graph.Const(g, fake)) }), (sp(-0.5)+sp(3))/2; math.Abs(got-want) > 1e-12 {
+		t.Errorf("GLoss = %g, want %g", got, want)
+	}
+}
+
+func snapshot(t *testing.T, s *model.Store) map[string][]float32 {
+	t.Helper()
+	out := map[string][]float32{}
+	for v := range s.IterVariables() {
+		if v.Shape().DType != dtypes.Float32 {
+			continue
+		}
+		out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
+	}
+	return out
+}
+
+func changed(before, after map[string][]float32, prefix string) (moved, total int) {
+	for path, a := range after {
+		if len(path) < len(prefix) || path[:len(prefix)] != prefix {
+			continue
+		}
+		total++
+		b := before[path]
+		for i := range a {
+			if b == nil || a[i] != b[i] {
+				moved++
+				break
+			}
+		}
+	}
+	return moved, total
+}
+
+// Each player's step moves only its own variables: a D step leaves every G variable
+// unchanged, and a G step every D variable.
+func TestUpdatesMoveOnlyTheirPlayer(t *testing.T) {
+	for _, cfg := range []Config{ToyConfig(2), smallDCGAN(0), smallDCGAN(3)} {
+		m, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Store.SetRNGStateFromSeed(1); err != nil {
+			t.Fatal(err)
+		}
+		st, err := fit.NewStepper(m.Backend, m.Store, m.Updates()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch := randomBatch(cfg)
+		// A first G step creates every variable (G's and D's, as G's loss runs D).
+		if _, err := st.Update(1, batch); err != nil {
+			t.Fatal(err)
+		}
+		for i, who := range []string{"D", "G"} {
+			before := snapshot(t, m.Store)
+			if _, err := st.Update(i, batch); err != nil {
+				t.Fatal(err)
+			}
+			after := snapshot(t, m.Store)
+			dMoved, dTotal := changed(before, after, DiscriminatorScope+"/")
+			gMoved, gTotal := changed(before, after, GeneratorScope+"/")
+			if dTotal == 0 || gTotal == 0 {
+				t.Fatalf("%s: found %d D and %d G variables", cfg.Arch, dTotal, gTotal)
+			}
+			mine, theirs := dMoved, gMoved
+			if who == "G" {
+				mine, theirs = gMoved, dMoved
+			}
+			if theirs != 0 || mine == 0 {
+				t.Errorf("%s (classes %d): a %s step moved %d of D's %d and %d of G's %d variables",
+					cfg.Arch, cfg.Classes, who, dMoved, dTotal, gMoved, gTotal)
+			}
+		}
+		st.Close()
+	}
+}
+
+func smallDCGAN(classes int) Config {
+	c := DefaultConfig()
+	c.H, c.W, c.GenChannels, c.DiscChannels, c.Noise, c.BatchSize, c.Classes = 8, 8, []int{8, 4}, []int{4, 8}, 6, 4, classes
+	return c
+}
+
+func randomBatch(c Config) []*tensors.Tensor {
+	rng := datasets.Rand(3, 4)
+	px := make([]float32, c.BatchSize*c.H*c.W*c.C)
+	for i := range px {
+		px[i] = rng.Float32()
+	}
+	in := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(px, c.BatchSize, c.H, c.W, c.C)}
+	if c.Classes > 0 {
+		labels := make([]int32, c.BatchSize)
+		for i := range labels {
+			labels[i] = int32(i % c.Classes)
+		}
+		in = append(in, tensors.FromFlatDataAndDimensions(labels, c.BatchSize))
+	}
+	return in
+}
+
+// The optimal discriminator for a fixed generator is D*(x) = p_data(x) / (p_data(x) +
+// p_g(x)) (Goodfellow et al., 2014, Prop. 1). Train D alone with data ~ N(0, 1) and
+// "generated" samples ~ N(mu, 1): D*(x) = 1 / (1 + exp(mu x - mu^2/2)). With mu = 0 (the
+// generator has matched the data) D* = 1/2 everywhere: the global optimum.
+func TestOptimalDiscriminator(t *testing.T) {
+	for _, mu := range []float64{0, 2} {
+		m, err := New(ToyConfig(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		const b = 512
+		loss := func(_ *model.Scope, in []*graph.Node) (*graph.Node, []fit.Metric) {
+			g := in[0].Graph()
+			s := m.Store.Scope("/")
+			real := s.RandomNormal(g, shapes.Make(dtypes.Float32, b, 1, 1, 1))
+			fake := graph.AddScalar(s.RandomNormal(g, shapes.Make(dtypes.Float32, b, 1, 1, 1)), mu)
+			return DLoss(m.Discriminator(real, nil), m.Discriminator(fake, nil)), nil
+		}
+		cfg := fit.Config{Steps: 500, Seed: 1}
+		dummy := []*tensors.Tensor{tensors.FromValue([]float32{0})}
+		_, err = fit.Run(context.Background(), m.Backend, m.Store, cfg, func(int, int) ([]*tensors.Tensor, error) { return dummy, nil },
+			fit.Update{Scope: DiscriminatorScope, Loss: loss, Optimizer: optimizer.Adam().LearningRate(5e-3).Done()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		xs := []float32{-1.5, -0.5, 0, 0.5, 1, 1.5}
+		got, err := m.DiscriminatorProb(xs, len(xs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, x := range xs {
+			want := 1 / (1 + math.Exp(mu*float64(x)-mu*mu/2))
+			if math.Abs(float64(got[i])-want) > 0.06 {
+				t.Errorf("mu = %g: D(%g) = %.3f, want D* = %.3f", mu, x, got[i], want)
+			}
+		}
+	}
+}
+
+func TestShapesAndRanges(t *testing.T) {
+	for _, cfg := range []Config{DefaultConfig(), smallDCGAN(3)} {
+		m, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Store.SetRNGStateFromSeed(1); err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.Sample(7, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s) != 7*cfg.H*cfg.W*cfg.C {
+			t.Fatalf("%d values for 7 samples of %dx%dx%d", len(s), cfg.H, cfg.W, cfg.C)
+		}
+		for _, v := range s {
+			if v < 0 || v > 1 {
+				t.Fatalf("a sample value %g outside the data range [0, 1]", v)
+			}
+		}
+	}
+	bad := DefaultConfig()
+	bad.H = 30
+	if _, err := New(bad); err == nil {
+		t.Error("a 30x30 DCGAN (not a multiple of 4): no error")
+	}
+}
