@@ -1,7 +1,7 @@
 // Command genlab trains, samples and evaluates genlab's models without Jupyter.
 //
 //	genlab data   [--data DIR] [--dataset mnist|fashion-mnist|all]
-//	genlab train  ae|vae [--dataset mnist] [--arch conv|mlp] [--steps N] [--seed S] [--ckpt DIR] ...
+//	genlab train  ae|vae|gan [--dataset mnist] [--arch conv|mlp] [--steps N] [--seed S] [--ckpt DIR] ...
 //	genlab sample [--ckpt DIR] [--n 64] [--out samples.png]
 //	genlab eval   [--ckpt DIR] [--k 100] [--n 10000]
 //	genlab bench  [--peer pytorch] [--models mlp_vae,conv_vae] [--steps 20] [--rounds 3]
@@ -35,6 +35,7 @@ import (
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/lab"
 	"github.com/genlab-go/genlab/models/ae"
+	"github.com/genlab-go/genlab/models/gan"
 	"github.com/genlab-go/genlab/models/vae"
 )
 
@@ -42,7 +43,7 @@ const usage = `genlab: train, sample and evaluate deep generative models.
 
 Commands:
   data    fetch (or verify) datasets into the data directory
-  train   ae|vae: train a model, writing checkpoints and figures to --ckpt
+  train   ae|vae|gan: train a model, writing checkpoints and figures to --ckpt
   sample  decode samples from a trained model's prior into a PNG grid
   eval    print metrics of a trained model, one "metric NAME=VALUE" line each
   bench   time train steps, with --peer pytorch side by side with PyTorch on CPU
@@ -156,15 +157,16 @@ func loadData(ctx context.Context, dir, name string, split mnist.Split, seed int
 }
 
 func cmdTrain(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != ae.ModelName && args[0] != vae.ModelName) {
-		return fmt.Errorf("train: which model? genlab train ae|vae [flags]")
+	if len(args) == 0 || (args[0] != ae.ModelName && args[0] != vae.ModelName && args[0] != gan.ModelName) {
+		return fmt.Errorf("train: which model? genlab train ae|vae|gan [flags]")
 	}
 	which := args[0]
 	fs := flag.NewFlagSet("train "+which, flag.ExitOnError)
 	var c common
 	c.register(fs)
 	dataset := fs.String("dataset", mnist.MNIST, "mnist, fashion-mnist or shapes")
-	arch := fs.String("arch", "conv", "conv or mlp")
+	arch := fs.String("arch", "conv", "conv or mlp (for gan: conv is DCGAN)")
+	conditional := fs.Bool("conditional", false, "gan: condition both players on the class label")
 	latent := fs.Int("latent", 0, "latent size (default: the model's)")
 	steps := fs.Int("steps", 2000, "training steps (minibatches)")
 	batch := fs.Int("batch", 0, "batch size (default: the model's)")
@@ -201,6 +203,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 	start := time.Now()
 	var hist *fit.History
 	var recon func([]float32, int) ([]float32, error)
+	var sample func(int, uint64) ([]float32, error)
 	switch which {
 	case ae.ModelName:
 		m, err := ae.New(acfg)
@@ -223,17 +226,51 @@ func cmdTrain(ctx context.Context, args []string) error {
 			return err
 		}
 		recon = m.Reconstruct
+	case gan.ModelName:
+		gcfg := gan.DefaultConfig()
+		gcfg.H, gcfg.W, gcfg.C = train.H, train.W, train.C
+		if *arch == "mlp" {
+			gcfg.Arch, gcfg.Hidden = gan.MLP, []int{512, 256}
+		}
+		if *conditional {
+			gcfg.Classes = len(train.Classes)
+		}
+		if *latent > 0 {
+			gcfg.Noise = *latent
+		}
+		if *batch > 0 {
+			gcfg.BatchSize = *batch
+		}
+		if *lr > 0 {
+			gcfg.LearningRate = *lr
+		}
+		m, err := gan.New(gcfg)
+		if err != nil {
+			return err
+		}
+		if hist, err = m.Train(ctx, train, fc); err != nil {
+			return err
+		}
+		sample = m.Sample
 	}
 	fmt.Printf("trained %s on %s: %d steps in %s; checkpoint in %s\n", which, *dataset, *steps, time.Since(start).Round(time.Second), *ckpt)
-	// Figures: the training curve and reconstructions of the first test images.
-	if steps, loss := hist.Series("", "loss"); len(steps) > 1 {
-		p, err := lab.LinePlot(which+" training loss", "step", "loss", lab.Series{Name: "loss", X: steps, Y: loss})
+	// Figures: the training curves, and reconstructions of the first test images (or,
+	// for a GAN, samples from fixed noise).
+	if len(hist.Records) > 1 {
+		p, err := lab.Curves(which+" on "+*dataset, "loss", hist)
 		if err == nil {
 			err = lab.SavePlot(filepath.Join(*ckpt, "loss.png"), p)
 		}
 		if err != nil {
 			return err
 		}
+	}
+	if sample != nil {
+		s, err := sample(64, 1)
+		if err != nil {
+			return err
+		}
+		return lab.WritePNG(filepath.Join(*ckpt, "samples.png"), lab.Grid(s, 64, train.H, train.W, train.C, 8, 2))
 	}
 	test, err := loadData(ctx, datasets.Dir(c.data), *dataset, mnist.Test, *seed)
 	if err != nil {
@@ -251,7 +288,7 @@ func cmdSample(args []string) error {
 	fs := flag.NewFlagSet("sample", flag.ExitOnError)
 	var c common
 	c.register(fs)
-	ckpt := fs.String("ckpt", filepath.Join("runs", "vae-mnist"), "checkpoint directory of a trained VAE")
+	ckpt := fs.String("ckpt", filepath.Join("runs", "vae-mnist"), "checkpoint directory of a trained VAE or GAN")
 	n := fs.Int("n", 64, "number of samples")
 	seed := fs.Uint64("seed", 1, "sampling seed")
 	out := fs.String("out", "", "output PNG (default CKPT/samples.png)")
@@ -259,18 +296,40 @@ func cmdSample(args []string) error {
 	if err := c.apply(); err != nil {
 		return err
 	}
-	m, err := vae.Load(*ckpt)
+	meta, err := fit.ReadMeta(*ckpt)
 	if err != nil {
 		return err
 	}
-	s, err := m.Sample(*n, *seed)
-	if err != nil {
-		return err
+	var s []float32
+	var h, w, ch int
+	switch meta["model"] {
+	case vae.ModelName:
+		m, err := vae.Load(*ckpt)
+		if err != nil {
+			return err
+		}
+		s, err = m.Sample(*n, *seed)
+		if err != nil {
+			return err
+		}
+		h, w, ch = m.Cfg.H, m.Cfg.W, m.Cfg.C
+	case gan.ModelName: // a conditional GAN's sample i has class i % classes
+		m, err := gan.Load(*ckpt)
+		if err != nil {
+			return err
+		}
+		s, err = m.Sample(*n, *seed)
+		if err != nil {
+			return err
+		}
+		h, w, ch = m.Cfg.H, m.Cfg.W, m.Cfg.C
+	default:
+		return fmt.Errorf("sample: %s holds a %q model, which has no prior to sample (want vae or gan)", *ckpt, meta["model"])
 	}
 	if *out == "" {
 		*out = filepath.Join(*ckpt, "samples.png")
 	}
-	if err := lab.WritePNG(*out, lab.Grid(s, *n, m.Cfg.H, m.Cfg.W, m.Cfg.C, 8, 2)); err != nil {
+	if err := lab.WritePNG(*out, lab.Grid(s, *n, h, w, ch, 8, 2)); err != nil {
 		return err
 	}
 	fmt.Println("wrote", *out)

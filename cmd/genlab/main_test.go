@@ -57,6 +57,21 @@ func TestCLISmoke(t *testing.T) {
 	if strings.Contains(out, "nll_iw") {
 		t.Errorf("ae eval printed a likelihood:\n%s", out)
 	}
+	// A conditional DCGAN on the shapes (3 classes): train writes samples, sample reads it.
+	ganDir := filepath.Join(dir, "gan")
+	run("train", "gan", "--dataset", "shapes", "--conditional", "--steps", "4", "--batch", "8", "--ckpt", ganDir)
+	for _, f := range []string{"checkpoint.genlab", "samples.png"} {
+		if _, err := os.Stat(filepath.Join(ganDir, f)); err != nil {
+			t.Errorf("train gan did not write %s: %v", f, err)
+		}
+	}
+	run("sample", "--ckpt", ganDir, "--n", "9", "--out", filepath.Join(dir, "gan-samples.png"))
+	if _, err := os.Stat(filepath.Join(dir, "gan-samples.png")); err != nil {
+		t.Errorf("sample from a GAN: %v", err)
+	}
+	if err := exec.Command(bin, "sample", "--ckpt", aeDir).Run(); err == nil {
+		t.Error("sampling an autoencoder (no prior) should fail")
+	}
 	// The benchmark, genlab side only (the PyTorch peer is not installed in CI).
 	out = run("bench", "--steps", "1", "--warmup", "1", "--rounds", "1")
 	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan"} {
