@@ -1,0 +1,79 @@
+package eval
+
+import (
+	"math"
+	"testing"
+
+	"github.com/genlab-go/genlab/datasets"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Closed forms: for diagonal covariances the Frechet distance is
+// sum (mu_a - mu_b)^2 + sum (sigma_a - sigma_b)^2; for commuting covariances in general
+// ||mu_a - mu_b||^2 + ||S_a^(1/2) - S_b^(1/2)||_F^2; and it is 0 between a Gaussian and
+// itself.
+func TestFrechetClosedForm(t *testing.T) {
+	diag := func(v ...float64) *mat.SymDense {
+		s := mat.NewSymDense(len(v), nil)
+		for i, x := range v {
+			s.SetSym(i, i, x)
+		}
+		return s
+	}
+	a := Gaussian{Mean: []float64{0, 1, 2}, Cov: diag(1, 4, 9)}
+	b := Gaussian{Mean: []float64{1, 1, 0}, Cov: diag(4, 4, 1)}
+	got, err := FrechetDistance(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := (1.0 + 0 + 4) + (1.0 + 0 + 4) // means; then (1-2)^2 + (2-2)^2 + (3-1)^2
+	if math.Abs(got-want) > 1e-9 {
+		t.Errorf("diagonal: FD = %g, want %g", got, want)
+	}
+	if self, _ := FrechetDistance(a, a); math.Abs(self) > 1e-9 {
+		t.Errorf("FD of a Gaussian with itself = %g", self)
+	}
+	// A rotated (non-diagonal) pair sharing eigenvectors: S = R diag R^T.
+	c, s := math.Cos(0.3), math.Sin(0.3)
+	rot := func(l1, l2 float64) *mat.SymDense {
+		return mat.NewSymDense(2, []float64{
+			c*c*l1 + s*s*l2, c * s * (l1 - l2),
+			c * s * (l1 - l2), s*s*l1 + c*c*l2,
+		})
+	}
+	got, err = FrechetDistance(Gaussian{Mean: []float64{0, 0}, Cov: rot(1, 9)}, Gaussian{Mean: []float64{0, 0}, Cov: rot(4, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (1.0-2)*(1-2) + (3.0-1)*(3-1); math.Abs(got-want) > 1e-9 {
+		t.Errorf("rotated: FD = %g, want %g", got, want)
+	}
+}
+
+// From samples: N(0, I) against N(mu, I) in 4 dimensions has FD ||mu||^2 (up to the
+// estimate's small bias); two samples of the same distribution have FD near 0.
+func TestFrechetOfSamples(t *testing.T) {
+	const n, d = 20000, 4
+	draw := func(seed uint64, shift float64) []float32 {
+		rng := datasets.Rand(seed, 5)
+		x := make([]float32, n*d)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() + shift)
+		}
+		return x
+	}
+	same, err := FrechetOfSamples(draw(1, 0), n, draw(2, 0), n, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shifted, err := FrechetOfSamples(draw(1, 0), n, draw(3, 1), n, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same > 0.01 || math.Abs(shifted-4) > 0.1 {
+		t.Errorf("FD same = %g (want ~0), shifted by 1 in 4 dims = %g (want ~4)", same, shifted)
+	}
+	if _, err := FrechetOfSamples([]float32{1, 2, float32(math.NaN()), 4}, 2, draw(1, 0)[:4], 2, 2); err == nil {
+		t.Error("NaN features: no error")
+	}
+}
