@@ -25,11 +25,11 @@ run() { # run NAME ARGS...: train, then eval, logging both
 }
 
 evaluate() { # evaluate NAME ARGS...
-	local out=runs/results/$1.txt
+	local name=$1 out=runs/results/$1.txt
 	shift
-	echo "\$ genlab eval --ckpt runs/results/... $*" >>"$out"
-	bin/genlab eval --ckpt "runs/results/$(basename "$out" .txt)" "$@" >>"$out"
-	grep '^metric' "$out" | sed "s/^/$(basename "$out" .txt) /"
+	echo "\$ genlab eval --ckpt runs/results/$name $*" >>"$out"
+	bin/genlab eval --ckpt "runs/results/$name" "$@" >>"$out"
+	grep '^metric' "$out" | sed "s/^/$name /"
 }
 
 case "${1:-}" in

@@ -300,7 +300,8 @@ func cmdSample(args []string) error {
 	if err != nil {
 		return err
 	}
-	var s []float32
+	// Both generative models sample the same way; only loading differs.
+	var sample func(n int, seed uint64) ([]float32, error)
 	var h, w, ch int
 	switch meta["model"] {
 	case vae.ModelName:
@@ -308,23 +309,19 @@ func cmdSample(args []string) error {
 		if err != nil {
 			return err
 		}
-		s, err = m.Sample(*n, *seed)
-		if err != nil {
-			return err
-		}
-		h, w, ch = m.Cfg.H, m.Cfg.W, m.Cfg.C
+		sample, h, w, ch = m.Sample, m.Cfg.H, m.Cfg.W, m.Cfg.C
 	case gan.ModelName: // a conditional GAN's sample i has class i % classes
 		m, err := gan.Load(*ckpt)
 		if err != nil {
 			return err
 		}
-		s, err = m.Sample(*n, *seed)
-		if err != nil {
-			return err
-		}
-		h, w, ch = m.Cfg.H, m.Cfg.W, m.Cfg.C
+		sample, h, w, ch = m.Sample, m.Cfg.H, m.Cfg.W, m.Cfg.C
 	default:
 		return fmt.Errorf("sample: %s holds a %q model, which has no prior to sample (want vae or gan)", *ckpt, meta["model"])
+	}
+	s, err := sample(*n, *seed)
+	if err != nil {
+		return err
 	}
 	if *out == "" {
 		*out = filepath.Join(*ckpt, "samples.png")

@@ -12,9 +12,6 @@ const chunk = 500
 // Mapper returns the cached host-side runner of a graph function, compiling it on first
 // use. Models that embed this one (the VAE) use it for their own functions.
 func (m *Model) Mapper(name string, fn func(scope *model.Scope, x *graph.Node) *graph.Node) (*fit.Mapper, error) {
-	if m.mappers == nil {
-		m.mappers = fit.NewMappers(m.Backend, m.Store)
-	}
 	return m.mappers.Get(name, fn)
 }
 

@@ -37,14 +37,9 @@ func New(cfg Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Cfg: cfg, Store: model.NewStore(), Backend: be}, nil
+	store := model.NewStore()
+	return &Model{Cfg: cfg, Store: store, Backend: be, mappers: fit.NewMappers(be, store)}, nil
 }
-
-// convSizes and kernelFor: see blocks.HalvingSizes and blocks.HalvingKernel.
-var (
-	convSizes = blocks.HalvingSizes
-	kernelFor = blocks.HalvingKernel
-)
 
 // EncoderFeatures runs the encoder body on x [B, H, W, C] and returns flat features
 // [B, F], before the final projection to the code.
@@ -57,12 +52,12 @@ func (m *Model) EncoderFeatures(scope *model.Scope, x *graph.Node) *graph.Node {
 	if c.Arch == MLP {
 		return blocks.MLP(scope, x, c.Hidden, activation.TypeRelu)
 	}
-	hs, ws := convSizes(c.H, len(c.Channels)), convSizes(c.W, len(c.Channels))
+	hs, ws := blocks.HalvingSizes(c.H, len(c.Channels)), blocks.HalvingSizes(c.W, len(c.Channels))
 	for i, ch := range c.Channels {
-		if kernelFor(hs[i]) != kernelFor(ws[i]) {
+		if blocks.HalvingKernel(hs[i]) != blocks.HalvingKernel(ws[i]) {
 			panic(fmt.Sprintf("ae: conv layer %d: input %dx%d mixes odd and even sizes", i, hs[i], ws[i]))
 		}
-		x = blocks.Conv{Out: ch, Kernel: kernelFor(hs[i]), Stride: 2, Padding: blocks.Explicit(1)}.
+		x = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Padding: blocks.Explicit(1)}.
 			Apply(scope.In("conv_%d", i), x)
 		x = activation.Apply(activation.TypeLeakyRelu, x)
 	}
@@ -85,7 +80,7 @@ func (m *Model) DecoderLogits(scope *model.Scope, z *graph.Node) *graph.Node {
 		return graph.Reshape(blocks.Dense(scope, "out", h, c.H*c.W*c.C), b, c.H, c.W, c.C)
 	}
 	n := len(c.Channels)
-	hs, ws := convSizes(c.H, n), convSizes(c.W, n)
+	hs, ws := blocks.HalvingSizes(c.H, n), blocks.HalvingSizes(c.W, n)
 	top := c.Channels[n-1]
 	x := blocks.Dense(scope, "project", z, hs[n]*ws[n]*top)
 	x = activation.Apply(activation.TypeLeakyRelu, graph.Reshape(x, b, hs[n], ws[n], top))
@@ -98,7 +93,7 @@ func (m *Model) DecoderLogits(scope *model.Scope, z *graph.Node) *graph.Node {
 		if i == 0 {
 			gain = 0.1 // the output layer: see blocks.ConvT.Gain
 		}
-		x = blocks.ConvT{Out: out, Kernel: kernelFor(hs[i]), Stride: 2, Pad: 1, Gain: gain}.
+		x = blocks.ConvT{Out: out, Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Pad: 1, Gain: gain}.
 			Apply(scope.In("convT_%d", i), x)
 		if i > 0 {
 			x = activation.Apply(activation.TypeLeakyRelu, x)

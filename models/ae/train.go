@@ -2,12 +2,12 @@ package ae
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
@@ -18,7 +18,7 @@ const ModelName = "ae"
 // m.Cfg.BatchSize images, drawn in an order fixed by cfg.Seed. It resumes from
 // cfg.CheckpointDir if that holds a checkpoint.
 func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
-	return m.TrainLoss(ctx, data, cfg, Meta(ModelName, m.Cfg), false, m.LossFn())
+	return m.TrainLoss(ctx, data, cfg, fit.ModelMeta(ModelName, m.Cfg), false, m.LossFn())
 }
 
 // TrainLoss is the training loop that the autoencoder and the models built on its
@@ -61,47 +61,10 @@ func CheckData(h, w, c int, data *datasets.Images) error {
 	return nil
 }
 
-// Meta is the checkpoint metadata that lets Load rebuild a model: its name and config.
-func Meta(name string, cfg any) map[string]string {
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		panic(err) // configs are plain structs
-	}
-	return map[string]string{"model": name, "config": string(b)}
-}
-
 // Save writes the model's variables and configuration to dir.
-func (m *Model) Save(dir string) error {
-	return fit.Save(dir, m.Store, optimizer.GetGlobalStep(m.Store), Meta(ModelName, m.Cfg))
-}
+func (m *Model) Save(dir string) error { return fit.SaveModel(dir, m.Store, ModelName, m.Cfg) }
 
 // Load rebuilds a model saved by Save or Train from dir.
 func Load(dir string) (*Model, error) {
-	var cfg Config
-	if err := ReadMeta(dir, ModelName, &cfg); err != nil {
-		return nil, err
-	}
-	m, err := New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err := fit.Load(dir, m.Store); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// ReadMeta reads the configuration of a model named name from dir's checkpoint.
-func ReadMeta(dir, name string, cfg any) error {
-	meta, err := fit.ReadMeta(dir)
-	if err != nil {
-		return err
-	}
-	if meta["model"] != name {
-		return fmt.Errorf("%s holds a %q model, not %q", dir, meta["model"], name)
-	}
-	if err := json.Unmarshal([]byte(meta["config"]), cfg); err != nil {
-		return fmt.Errorf("%s: bad configuration in checkpoint: %w", dir, err)
-	}
-	return nil
+	return fit.LoadModel(dir, ModelName, New, func(m *Model) *model.Store { return m.Store })
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
-	"github.com/genlab-go/genlab/models/ae"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -69,29 +68,16 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 		}
 		return last, nil
 	}
-	cfg.Meta = ae.Meta(ModelName, m.Cfg)
+	cfg.Meta = fit.ModelMeta(ModelName, m.Cfg)
 	return fit.Run(ctx, m.Backend, m.Store, cfg, batches, m.Updates()...)
 }
 
 // Save writes the model's variables and configuration to dir.
-func (m *Model) Save(dir string) error {
-	return fit.Save(dir, m.Store, optimizer.GetGlobalStep(m.Store), ae.Meta(ModelName, m.Cfg))
-}
+func (m *Model) Save(dir string) error { return fit.SaveModel(dir, m.Store, ModelName, m.Cfg) }
 
 // Load rebuilds a model saved by Save or Train from dir.
 func Load(dir string) (*Model, error) {
-	var cfg Config
-	if err := ae.ReadMeta(dir, ModelName, &cfg); err != nil {
-		return nil, err
-	}
-	m, err := New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err := fit.Load(dir, m.Store); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return fit.LoadModel(dir, ModelName, New, func(m *Model) *model.Store { return m.Store })
 }
 
 // NoiseOf returns n noise vectors z ~ N(0, I) drawn on the host from seed: fixed noise,

@@ -6,10 +6,8 @@ import (
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
-	"github.com/genlab-go/genlab/models/ae"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // ModelName is how checkpoints and the genlab command name this model.
@@ -18,28 +16,15 @@ const ModelName = "vae"
 // Train fits the VAE to data for cfg.Steps minibatches (dynamically binarized if
 // m.Cfg.Binarize), resuming from cfg.CheckpointDir if it holds a checkpoint.
 func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
-	return m.TrainLoss(ctx, data, cfg, ae.Meta(ModelName, m.Cfg), m.Cfg.Binarize, m.LossFn())
+	return m.TrainLoss(ctx, data, cfg, fit.ModelMeta(ModelName, m.Cfg), m.Cfg.Binarize, m.LossFn())
 }
 
 // Save writes the model's variables and configuration to dir.
-func (m *Model) Save(dir string) error {
-	return fit.Save(dir, m.Store, optimizer.GetGlobalStep(m.Store), ae.Meta(ModelName, m.Cfg))
-}
+func (m *Model) Save(dir string) error { return fit.SaveModel(dir, m.Store, ModelName, m.Cfg) }
 
 // Load rebuilds a VAE saved by Save or Train from dir.
 func Load(dir string) (*Model, error) {
-	var cfg Config
-	if err := ae.ReadMeta(dir, ModelName, &cfg); err != nil {
-		return nil, err
-	}
-	m, err := New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err := fit.Load(dir, m.Store); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return fit.LoadModel(dir, ModelName, New, func(m *Model) *model.Store { return m.Store })
 }
 
 // Encode maps n images to their posterior means, n*Latent values.
