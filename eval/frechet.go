@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/genlab-go/genlab/datasets"
+
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -114,4 +116,53 @@ func FrechetOfSamples(a []float32, na int, b []float32, nb, d int) (float64, err
 		return 0, err
 	}
 	return FrechetDistance(ga, gb)
+}
+
+// FrechetFeatures is the Frechet distance between two sets of images (na and nb of
+// them, flat NHWC values) in the feature space of f: FID's recipe with the lab's own
+// classifier (models/classifier) in place of Inception.
+func FrechetFeatures(f FeatureFunc, a []float32, na int, b []float32, nb int) (float64, error) {
+	fa, err := f(a, na)
+	if err != nil {
+		return 0, err
+	}
+	fb, err := f(b, nb)
+	if err != nil {
+		return 0, err
+	}
+	if na < 1 || nb < 1 || len(fa)%na != 0 || len(fb) != len(fa)/na*nb {
+		return 0, fmt.Errorf("eval: features of %d and %d images have %d and %d values", na, nb, len(fa), len(fb))
+	}
+	return FrechetOfSamples(fa, na, fb, nb, len(fa)/na)
+}
+
+// FD is a generator's Frechet distance and the floor to read it against.
+type FD struct {
+	// Model is the distance between n generated samples and n test images.
+	Model float64
+	// Floor is the distance between n training images and the same n test images: what
+	// a perfect generator (one that reproduces the data distribution) would score with
+	// n samples. The estimator is biased upwards at finite n, so the floor is not 0,
+	// and only numbers computed with the same n and features are comparable.
+	Floor float64
+	N     int
+}
+
+// FrechetWithFloor scores n generated images against n test images and, as the floor,
+// n training images against the same test images, all in f's feature space.
+func FrechetWithFloor(f FeatureFunc, generated []float32, train, test *datasets.Images, n int) (FD, error) {
+	if n < 2 || train.N < n || test.N < n || len(generated) != n*test.ImageSize() {
+		return FD{}, fmt.Errorf("eval: Frechet distance of %d samples (%d values) needs %d training and test images; have %d and %d",
+			n, len(generated), n, train.N, test.N)
+	}
+	te, tr := test.Subset(n), train.Subset(n)
+	model, err := FrechetFeatures(f, generated, n, te.Pixels, n)
+	if err != nil {
+		return FD{}, err
+	}
+	floor, err := FrechetFeatures(f, tr.Pixels, n, te.Pixels, n)
+	if err != nil {
+		return FD{}, err
+	}
+	return FD{Model: model, Floor: floor, N: n}, nil
 }

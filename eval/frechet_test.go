@@ -77,3 +77,45 @@ func TestFrechetOfSamples(t *testing.T) {
 		t.Error("NaN features: no error")
 	}
 }
+
+// FrechetFeatures is FrechetOfSamples of the feature function's outputs, and
+// FrechetWithFloor checks its sizes.
+func TestFrechetFeatures(t *testing.T) {
+	rng := datasets.Rand(7, 8)
+	const n, d = 300, 4
+	a, b := make([]float32, n*d), make([]float32, n*d)
+	for i := range a {
+		a[i], b[i] = float32(rng.NormFloat64()), float32(2*rng.NormFloat64()+1)
+	}
+	double := func(x []float32, n int) ([]float32, error) { // features: the values doubled
+		out := make([]float32, len(x))
+		for i, v := range x {
+			out[i] = 2 * v
+		}
+		return out, nil
+	}
+	got, err := FrechetFeatures(double, a, n, b, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, _ := double(a, n)
+	b2, _ := double(b, n)
+	want, err := FrechetOfSamples(a2, n, b2, n, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(got-want) > 1e-9*want {
+		t.Errorf("FrechetFeatures %g, FrechetOfSamples of the features %g", got, want)
+	}
+	imgs := &datasets.Images{Name: "t", N: n, H: 2, W: 2, C: 1, Pixels: a}
+	if _, err := FrechetWithFloor(double, b[:10], imgs, imgs, 100); err == nil {
+		t.Error("FrechetWithFloor with 10 values for 100 samples: no error")
+	}
+	if _, err := FrechetWithFloor(double, make([]float32, 400*d), imgs, imgs, 400); err == nil {
+		t.Error("FrechetWithFloor with more samples than images: no error")
+	}
+	r, err := FrechetWithFloor(double, b[:100*d], imgs, imgs, 100)
+	if err != nil || r.Floor > 1e-9 || r.Model <= 0 {
+		t.Errorf("train = test gives floor %g (want 0) and model %g (want > 0); err %v", r.Floor, r.Model, err)
+	}
+}

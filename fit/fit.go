@@ -33,17 +33,21 @@ type Metric struct {
 type LossFn func(scope *model.Scope, inputs []*graph.Node) (loss *graph.Node, metrics []Metric)
 
 // Update is one optimization step: minimize Loss over the trainable variables under
-// Scope (the whole store if empty) with Optimizer.
+// Scope (the whole store if empty) with Optimizer, Repeat times per training step
+// (0 means once; WGAN-GP's critic takes 5 steps for each generator step).
 type Update struct {
 	Name      string
 	Scope     string
 	Loss      LossFn
 	Optimizer optimizer.Interface
+	Repeat    int
 }
 
-// Batches returns the input tensors for training step step (0-based) and update number
-// update. Making it a function of the step is what makes resumed runs reproducible.
-type Batches func(step, update int) ([]*tensors.Tensor, error)
+// Batches returns the input tensors for training step step (0-based) and call number
+// call within the step: the updates' runs in order, counting repeats (for updates D x5
+// then G, calls 0-4 are D's and 5 is G's; without repeats the call is the update's
+// index). Making it a function of the step is what makes resumed runs reproducible.
+type Batches func(step, call int) ([]*tensors.Tensor, error)
 
 // Config sets the budget and the bookkeeping of a run.
 type Config struct {
@@ -187,38 +191,43 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 			}
 			return hist, err
 		}
+		call := 0
 		for i, u := range updates {
-			inputs, err := batches(step, i)
-			if err != nil {
-				return hist, fmt.Errorf("fit: step %d: batch: %w", step, err)
-			}
-			outs, err := stepper.Update(i, inputs)
-			if err != nil {
-				return hist, fmt.Errorf("fit: step %d, update %q: %w", step, u.Name, err)
-			}
-			if sums[i] == nil {
-				sums[i] = make([]float64, len(outs))
-			}
-			if v := outs[0]; math.IsNaN(v) || math.IsInf(v, 0) {
-				where := "no checkpoint was written"
-				if HasCheckpoint(cfg.CheckpointDir) {
-					where = "the last good checkpoint in " + cfg.CheckpointDir + " is kept"
+			for range max(u.Repeat, 1) {
+				inputs, err := batches(step, call)
+				call++
+				if err != nil {
+					return hist, fmt.Errorf("fit: step %d: batch: %w", step, err)
 				}
-				return hist, fmt.Errorf("fit: step %d, update %q: %w (%g); %s; try a lower learning rate",
-					step+1, u.Name, ErrNonFinite, v, where)
-			}
-			for j, v := range outs {
-				sums[i][j] += v
+				outs, err := stepper.Update(i, inputs)
+				if err != nil {
+					return hist, fmt.Errorf("fit: step %d, update %q: %w", step, u.Name, err)
+				}
+				if sums[i] == nil {
+					sums[i] = make([]float64, len(outs))
+				}
+				if v := outs[0]; math.IsNaN(v) || math.IsInf(v, 0) {
+					where := "no checkpoint was written"
+					if HasCheckpoint(cfg.CheckpointDir) {
+						where = "the last good checkpoint in " + cfg.CheckpointDir + " is kept"
+					}
+					return hist, fmt.Errorf("fit: step %d, update %q: %w (%g); %s; try a lower learning rate",
+						step+1, u.Name, ErrNonFinite, v, where)
+				}
+				for j, v := range outs {
+					sums[i][j] += v
+				}
 			}
 		}
 		count++
 		done := step + 1
 		if done%every == 0 || done == cfg.Steps {
 			for i, u := range updates {
-				r := Record{Step: done, Update: u.Name, Loss: sums[i][0] / float64(count),
+				runs := float64(count * max(u.Repeat, 1))
+				r := Record{Step: done, Update: u.Name, Loss: sums[i][0] / runs,
 					Metrics: map[string]float64{}, Elapsed: time.Since(t0)}
 				for j, name := range stepper.MetricNames(i) {
-					r.Metrics[name] = sums[i][j+1] / float64(count)
+					r.Metrics[name] = sums[i][j+1] / runs
 				}
 				hist.Records = append(hist.Records, r)
 				clear(sums[i])

@@ -148,3 +148,53 @@ func TestCorruptCheckpointIsRejectedAndChangesNothing(t *testing.T) {
 		t.Errorf("checkpoint beside a stale temp file: %v", err)
 	}
 }
+
+// An update with Repeat r runs r times per step, each on its own call's batch: 5 steps
+// of Repeat 2 move the weights exactly as 10 plain steps, and the batches function sees
+// calls 0..2 per step for updates [reg x2, reg].
+func TestRepeatRunsAnUpdateSeveralTimesPerStep(t *testing.T) {
+	be := backend.MustNew("go")
+	b, u := regression(0.01)
+	cfg := DefaultConfig()
+	cfg.Progress = nil
+	plain := model.NewStore()
+	cfg.Steps = 10
+	if _, err := Run(context.Background(), be, plain, cfg, b, u); err != nil {
+		t.Fatal(err)
+	}
+	rep := model.NewStore()
+	u.Repeat = 2
+	cfg.Steps = 5
+	if _, err := Run(context.Background(), be, rep, cfg, b, u); err != nil {
+		t.Fatal(err)
+	}
+	if w1, w2 := weights(t, plain), weights(t, rep); w1[0] != w2[0] {
+		t.Errorf("5 steps of Repeat 2 give weight %g, 10 plain steps %g", w2[0], w1[0])
+	}
+
+	var calls [][2]int
+	counting := func(step, call int) ([]*tensors.Tensor, error) {
+		calls = append(calls, [2]int{step, call})
+		return b(step, call)
+	}
+	u2 := u
+	u2.Repeat = 0
+	cfg.Steps = 2
+	h, err := Run(context.Background(), be, model.NewStore(), cfg, counting, u, u2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]int{{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 1}, {1, 2}}
+	if len(calls) != len(want) {
+		t.Fatalf("batches called with %v, want %v", calls, want)
+	}
+	for i := range want {
+		if calls[i] != want[i] {
+			t.Fatalf("batches called with %v, want %v", calls, want)
+		}
+	}
+	// The repeated update's record averages its runs: its mse metric equals its loss.
+	if r := h.Last("reg"); r.Loss <= 0 || r.Metrics["mse"] != r.Loss {
+		t.Errorf("record %+v: want the mean over the repeated runs (loss = mse > 0)", r)
+	}
+}

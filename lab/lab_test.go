@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/genlab-go/genlab/datasets/shapes"
+	"gonum.org/v1/plot"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden images")
@@ -97,5 +98,41 @@ func TestPlotsRender(t *testing.T) {
 	}
 	if _, err := Histogram("h", "x", []float64{1, 2, 2, 3}, 3); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// HistDensity integrates to the fraction of values inside the range, and Panels tiles
+// plots into one image of the right size.
+func TestHistDensityAndPanels(t *testing.T) {
+	values := []float64{-3, 0.1, 0.2, 0.6, 0.9, 5}
+	x, d := HistDensity(values, 0, 1, 2)
+	if len(x) != 2 || x[0] != 0.25 || x[1] != 0.75 {
+		t.Fatalf("bin centres %v, want [0.25 0.75]", x)
+	}
+	// Two values in each half-width bin of 6: density 2 / (6 * 0.5).
+	if math.Abs(d[0]-2.0/3) > 1e-12 || math.Abs(d[1]-2.0/3) > 1e-12 {
+		t.Errorf("densities %v, want [2/3 2/3]", d)
+	}
+	if x, d := HistDensity(nil, 0, 1, 2); x != nil || d != nil {
+		t.Error("no values: want no curve")
+	}
+	var plots []*plot.Plot
+	for range 3 {
+		p, err := LinePlot("p", "x", "y", Series{X: []float64{0, 1}, Y: []float64{0, 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plots = append(plots, p)
+	}
+	img, err := Panels(2, plots...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, h := int(PanelWidth.Dots(96)), int(PanelHeight.Dots(96))
+	if b := img.Bounds(); b.Dx() != 2*w || b.Dy() != 2*h {
+		t.Errorf("3 panels in 2 columns: %v, want %dx%d", b, 2*w, 2*h)
+	}
+	if _, err := Panels(0, plots...); err == nil {
+		t.Error("0 columns: no error")
 	}
 }

@@ -3,7 +3,9 @@ package lab
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"image/color"
+	stdraw "image/draw"
 	"maps"
 	"math"
 	"slices"
@@ -14,6 +16,7 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Series is one named curve of a line plot.
@@ -181,4 +184,58 @@ func Curves(title, yLabel string, h *fit.History, metrics ...string) (*plot.Plot
 		}
 	}
 	return LinePlot(title, "step", yLabel, series...)
+}
+
+// HistDensity bins values into bins equal bins over [lo, hi] and returns the bin
+// centres and the density in each (count / (n * width), values outside count in n but
+// in no bin): a sampled distribution as a curve that overlays a true density.
+func HistDensity(values []float64, lo, hi float64, bins int) (centres, density []float64) {
+	if bins < 1 || hi <= lo || len(values) == 0 {
+		return nil, nil
+	}
+	width := (hi - lo) / float64(bins)
+	centres, density = make([]float64, bins), make([]float64, bins)
+	for i := range centres {
+		centres[i] = lo + (float64(i)+0.5)*width
+	}
+	for _, v := range values {
+		if v < lo || v >= hi || math.IsNaN(v) {
+			continue
+		}
+		density[min(int((v-lo)/width), bins-1)]++
+	}
+	for i := range density {
+		density[i] /= float64(len(values)) * width
+	}
+	return centres, density
+}
+
+// PanelWidth and PanelHeight are the size of one panel of Panels.
+const (
+	PanelWidth  = 4 * vg.Inch
+	PanelHeight = 3 * vg.Inch
+)
+
+// Panels renders plots in a grid of cols columns (a figure series over training, say)
+// as one image.
+func Panels(cols int, plots ...*plot.Plot) (image.Image, error) {
+	if cols < 1 || len(plots) == 0 {
+		return nil, fmt.Errorf("lab.Panels: %d plots in %d columns", len(plots), cols)
+	}
+	cols = min(cols, len(plots))
+	rows := (len(plots) + cols - 1) / cols
+	var out *image.RGBA
+	for i, p := range plots {
+		c := vgimg.NewWith(vgimg.UseWH(PanelWidth, PanelHeight), vgimg.UseDPI(96))
+		p.Draw(draw.New(c))
+		img := c.Image()
+		b := img.Bounds()
+		if out == nil {
+			out = image.NewRGBA(image.Rect(0, 0, cols*b.Dx(), rows*b.Dy()))
+			stdraw.Draw(out, out.Bounds(), image.White, image.Point{}, stdraw.Src)
+		}
+		at := image.Pt((i%cols)*b.Dx(), (i/cols)*b.Dy())
+		stdraw.Draw(out, b.Sub(b.Min).Add(at), img, b.Min, stdraw.Over)
+	}
+	return out, nil
 }

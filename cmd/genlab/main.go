@@ -1,9 +1,9 @@
 // Command genlab trains, samples and evaluates genlab's models without Jupyter.
 //
 //	genlab data   [--data DIR] [--dataset mnist|fashion-mnist|all]
-//	genlab train  ae|vae|gan [--dataset mnist] [--arch conv|mlp] [--steps N] [--seed S] [--ckpt DIR] ...
+//	genlab train  ae|vae|gan|classifier [--dataset mnist] [--arch conv|mlp] [--steps N] [--seed S] [--ckpt DIR] ...
 //	genlab sample [--ckpt DIR] [--n 64] [--out samples.png]
-//	genlab eval   [--ckpt DIR] [--k 100] [--n 10000]
+//	genlab eval   [--ckpt DIR] [--k 100] [--n 10000] [--fd-n 10000] [--classifier DIR]
 //	genlab bench  [--peer pytorch] [--models mlp_vae,conv_vae] [--steps 20] [--rounds 3]
 //
 // eval prints one `metric NAME=VALUE` line per metric. The backend is GoMLX's pure-Go CPU
@@ -35,6 +35,7 @@ import (
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/lab"
 	"github.com/genlab-go/genlab/models/ae"
+	"github.com/genlab-go/genlab/models/classifier"
 	"github.com/genlab-go/genlab/models/gan"
 	"github.com/genlab-go/genlab/models/vae"
 )
@@ -43,7 +44,7 @@ const usage = `genlab: train, sample and evaluate deep generative models.
 
 Commands:
   data    fetch (or verify) datasets into the data directory
-  train   ae|vae|gan: train a model, writing checkpoints and figures to --ckpt
+  train   ae|vae|gan|classifier: train a model, writing checkpoints and figures to --ckpt
   sample  decode samples from a trained model's prior into a PNG grid
   eval    print metrics of a trained model, one "metric NAME=VALUE" line each
   bench   time train steps, with --peer pytorch side by side with PyTorch on CPU
@@ -157,8 +158,8 @@ func loadData(ctx context.Context, dir, name string, split mnist.Split, seed int
 }
 
 func cmdTrain(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != ae.ModelName && args[0] != vae.ModelName && args[0] != gan.ModelName) {
-		return fmt.Errorf("train: which model? genlab train ae|vae|gan [flags]")
+	if len(args) == 0 || !slices.Contains([]string{ae.ModelName, vae.ModelName, gan.ModelName, classifier.ModelName}, args[0]) {
+		return fmt.Errorf("train: which model? genlab train ae|vae|gan|classifier [flags]")
 	}
 	which := args[0]
 	fs := flag.NewFlagSet("train "+which, flag.ExitOnError)
@@ -167,6 +168,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 	dataset := fs.String("dataset", mnist.MNIST, "mnist, fashion-mnist or shapes")
 	arch := fs.String("arch", "conv", "conv or mlp (for gan: conv is DCGAN)")
 	conditional := fs.Bool("conditional", false, "gan: condition both players on the class label")
+	loss := fs.String("loss", string(gan.NonSaturating), "gan: the objective, gan (non-saturating) or wgan-gp (critic with gradient penalty, 5 critic steps per step)")
 	latent := fs.Int("latent", 0, "latent size (default: the model's)")
 	steps := fs.Int("steps", 2000, "training steps (minibatches)")
 	batch := fs.Int("batch", 0, "batch size (default: the model's)")
@@ -232,6 +234,13 @@ func cmdTrain(ctx context.Context, args []string) error {
 		if *arch == "mlp" {
 			gcfg.Arch, gcfg.Hidden = gan.MLP, []int{512, 256}
 		}
+		switch gan.Loss(*loss) {
+		case gan.NonSaturating:
+		case gan.WGANGP:
+			gcfg = gcfg.WithWGANGP()
+		default:
+			return fmt.Errorf("train gan: unknown --loss %q (want %s or %s)", *loss, gan.NonSaturating, gan.WGANGP)
+		}
 		if *conditional {
 			gcfg.Classes = len(train.Classes)
 		}
@@ -252,6 +261,30 @@ func cmdTrain(ctx context.Context, args []string) error {
 			return err
 		}
 		sample = m.Sample
+	case classifier.ModelName:
+		ccfg := classifierConfig(train)
+		if *batch > 0 {
+			ccfg.BatchSize = *batch
+		}
+		if *lr > 0 {
+			ccfg.LearningRate = *lr
+		}
+		m, err := classifier.New(ccfg)
+		if err != nil {
+			return err
+		}
+		if hist, err = m.Train(ctx, train, fc); err != nil {
+			return err
+		}
+		test, err := loadData(ctx, datasets.Dir(c.data), *dataset, mnist.Test, *seed)
+		if err != nil {
+			return err
+		}
+		acc, err := m.Accuracy(test)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("metric test_acc=%.4f\n", acc)
 	}
 	fmt.Printf("trained %s on %s: %d steps in %s; checkpoint in %s\n", which, *dataset, *steps, time.Since(start).Round(time.Second), *ckpt)
 	// Figures: the training curves, and reconstructions of the first test images (or,
@@ -264,6 +297,9 @@ func cmdTrain(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+	}
+	if which == classifier.ModelName {
+		return nil
 	}
 	if sample != nil {
 		s, err := sample(64, 1)
@@ -351,6 +387,9 @@ func cmdEval(ctx context.Context, args []string) error {
 	probeN := fs.Int("probe-n", 10000, "training images for the linear probes (0: no probes)")
 	probeSteps := fs.Int("probe-steps", eval.DefaultProbeConfig().Steps, "training steps of each linear probe")
 	seed := fs.Int64("seed", 1, "seed for the test binarization, the samples and the probes")
+	fdN := fs.Int("fd-n", 10000, "samples for the Frechet distance of a VAE or GAN (0: none)")
+	clsDir := fs.String("classifier", "", "the feature classifier of the Frechet distance (default runs/classifier-DATASET; trained there if missing)")
+	clsSteps := fs.Int("classifier-steps", 2000, "training steps of a missing feature classifier")
 	fs.Parse(args)
 	if err := c.apply(); err != nil {
 		return err
@@ -360,14 +399,23 @@ func cmdEval(ctx context.Context, args []string) error {
 		return err
 	}
 	dir := datasets.Dir(c.data)
-	test, err := loadData(ctx, dir, *dataset, mnist.Test, *seed)
+	fullTest, err := loadData(ctx, dir, *dataset, mnist.Test, *seed)
 	if err != nil {
 		return err
 	}
-	test = test.Subset(*n)
+	test := fullTest.Subset(*n)
+	var train *datasets.Images // loaded on first use
+	trainSet := func() (*datasets.Images, error) {
+		if train == nil {
+			train, err = loadData(ctx, dir, *dataset, mnist.Train, *seed)
+		}
+		return train, err
+	}
 	start := time.Now()
 	var m autoencoder
 	var v *vae.Model
+	// sample draws from a generative model's prior, for the Frechet distance.
+	var sample func(n int, seed uint64) ([]float32, error)
 	switch meta["model"] {
 	case ae.ModelName:
 		if m, err = ae.Load(*ckpt); err != nil {
@@ -377,11 +425,50 @@ func cmdEval(ctx context.Context, args []string) error {
 		if v, err = vae.Load(*ckpt); err != nil {
 			return err
 		}
-		m = v
+		m, sample = v, v.Sample
+	case gan.ModelName:
+		g, err := gan.Load(*ckpt)
+		if err != nil {
+			return err
+		}
+		if g.Cfg.H != test.H || g.Cfg.W != test.W || g.Cfg.C != test.C {
+			return fmt.Errorf("eval: the GAN in %s makes %dx%dx%d samples; %s has %dx%dx%d images",
+				*ckpt, g.Cfg.H, g.Cfg.W, g.Cfg.C, *dataset, test.H, test.W, test.C)
+		}
+		sample = g.Sample
 	default:
 		return errors.New("eval: unknown model in checkpoint: " + meta["model"])
 	}
 	metric := func(name string, format string, value any) { fmt.Printf("metric %s="+format+"\n", name, value) }
+	if sample != nil && *fdN > 0 {
+		tr, err := trainSet()
+		if err != nil {
+			return err
+		}
+		if *clsDir == "" {
+			*clsDir = filepath.Join("runs", "classifier-"+*dataset)
+		}
+		cls, err := featureClassifier(ctx, *clsDir, tr, fullTest, *clsSteps, *seed)
+		if err != nil {
+			return err
+		}
+		k := min(*fdN, tr.N, fullTest.N)
+		gen, err := sample(k, uint64(*seed))
+		if err != nil {
+			return err
+		}
+		fd, err := eval.FrechetWithFloor(cls.Features, gen, tr, fullTest, k)
+		if err != nil {
+			return err
+		}
+		metric("fd", "%.3f", fd.Model)
+		metric("fd_floor", "%.3f", fd.Floor)
+		metric("fd_n", "%d", fd.N)
+	}
+	if m == nil {
+		metric("eval_seconds", "%.1f", time.Since(start).Seconds())
+		return nil
+	}
 	mse, err := eval.ReconstructionMSE(m, test)
 	if err != nil {
 		return err
@@ -397,7 +484,7 @@ func cmdEval(ctx context.Context, args []string) error {
 		metric("iw_k", "%d", lik.K)
 	}
 	if *probeN > 0 {
-		train, err := loadData(ctx, dir, *dataset, mnist.Train, *seed)
+		train, err := trainSet()
 		if err != nil {
 			return err
 		}
@@ -433,6 +520,41 @@ func cmdEval(ctx context.Context, args []string) error {
 	metric("n", "%d", test.N)
 	metric("eval_seconds", "%.1f", time.Since(start).Seconds())
 	return nil
+}
+
+// classifierConfig is the feature classifier for a dataset's images.
+func classifierConfig(data *datasets.Images) classifier.Config {
+	c := classifier.DefaultConfig()
+	c.H, c.W, c.C, c.Classes = data.H, data.W, data.C, len(data.Classes)
+	return c
+}
+
+// featureClassifier loads the classifier whose features the Frechet distance is measured
+// in from dir, or trains one there first (once per dataset) and reports its accuracy.
+func featureClassifier(ctx context.Context, dir string, train, test *datasets.Images, steps int, seed int64) (*classifier.Model, error) {
+	if fit.HasCheckpoint(dir) {
+		m, err := classifier.Load(dir)
+		if err != nil {
+			return nil, fmt.Errorf("eval: feature classifier: %w", err)
+		}
+		return m, nil
+	}
+	fmt.Fprintf(os.Stderr, "eval: no feature classifier in %s: training one (%d steps, once for %s)\n", dir, steps, train.Name)
+	m, err := classifier.New(classifierConfig(train))
+	if err != nil {
+		return nil, err
+	}
+	fc := fit.DefaultConfig()
+	fc.Steps, fc.Seed, fc.CheckpointDir = steps, seed, dir
+	if _, err := m.Train(ctx, train, fc); err != nil {
+		return nil, err
+	}
+	acc, err := m.Accuracy(test)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "eval: feature classifier test accuracy %.4f\n", acc)
+	return m, nil
 }
 
 func cmdBench(args []string) error {

@@ -39,7 +39,7 @@ func TestCLISmoke(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ckpt, "samples.png")); err != nil {
 		t.Errorf("sample did not write samples.png: %v", err)
 	}
-	out := run("eval", "--ckpt", ckpt, "--dataset", "shapes", "--n", "64", "--k", "5", "--probe-n", "200", "--probe-steps", "20")
+	out := run("eval", "--ckpt", ckpt, "--dataset", "shapes", "--n", "64", "--k", "5", "--probe-n", "200", "--probe-steps", "20", "--fd-n", "0")
 	for _, name := range []string{"elbo", "nll_iw", "recon_mse", "probe_features_acc", "probe_code_acc", "probe_pixels_acc", "mig", "mig_shape"} {
 		if !regexp.MustCompile(`(?m)^metric ` + name + `=-?[0-9.]+$`).MatchString(out) {
 			t.Errorf("eval output lacks metric %s:\n%s", name, out)
@@ -68,6 +68,30 @@ func TestCLISmoke(t *testing.T) {
 	run("sample", "--ckpt", ganDir, "--n", "9", "--out", filepath.Join(dir, "gan-samples.png"))
 	if _, err := os.Stat(filepath.Join(dir, "gan-samples.png")); err != nil {
 		t.Errorf("sample from a GAN: %v", err)
+	}
+	// The GAN and the VAE are scored by the same Frechet distance, in the features of a
+	// classifier that eval trains on first use (and genlab train classifier can train).
+	clsDir := filepath.Join(dir, "classifier")
+	for _, c := range []string{ganDir, ckpt} {
+		out = run("eval", "--ckpt", c, "--dataset", "shapes", "--n", "64", "--k", "2", "--fd-n", "64", "--classifier", clsDir, "--classifier-steps", "5", "--probe-n", "0")
+		for _, name := range []string{"fd", "fd_floor", "fd_n"} {
+			if !regexp.MustCompile(`(?m)^metric ` + name + `=[0-9.]+$`).MatchString(out) {
+				t.Errorf("eval of %s lacks metric %s:\n%s", c, name, out)
+			}
+		}
+	}
+	out = run("train", "classifier", "--dataset", "shapes", "--steps", "3", "--batch", "8", "--ckpt", filepath.Join(dir, "cls2"))
+	if !regexp.MustCompile(`(?m)^metric test_acc=[0-9.]+$`).MatchString(out) {
+		t.Errorf("train classifier printed no test accuracy:\n%s", out)
+	}
+	// WGAN-GP: the critic's update repeats; the checkpoint records the loss.
+	wDir := filepath.Join(dir, "wgan")
+	run("train", "gan", "--dataset", "shapes", "--loss", "wgan-gp", "--steps", "2", "--batch", "8", "--ckpt", wDir)
+	if _, err := os.Stat(filepath.Join(wDir, "samples.png")); err != nil {
+		t.Errorf("train gan --loss wgan-gp: %v", err)
+	}
+	if err := exec.Command(bin, "train", "gan", "--dataset", "shapes", "--loss", "wgan", "--steps", "1", "--ckpt", filepath.Join(dir, "bad")).Run(); err == nil {
+		t.Error("an unknown --loss should fail")
 	}
 	if err := exec.Command(bin, "sample", "--ckpt", aeDir).Run(); err == nil {
 		t.Error("sampling an autoencoder (no prior) should fail")

@@ -15,6 +15,19 @@ const (
 	DCGAN Arch = "dcgan"
 )
 
+// Loss is the game the two players play.
+type Loss string
+
+const (
+	// NonSaturating is Goodfellow et al.'s GAN: D is a classifier of real against
+	// generated samples, and G maximizes log D(G(z)).
+	NonSaturating Loss = "gan"
+	// WGANGP is Gulrajani et al.'s Wasserstein GAN with gradient penalty: D is a critic
+	// whose score gap between real and generated samples estimates the Wasserstein-1
+	// distance, kept 1-Lipschitz by penalizing input gradients whose norm is not 1.
+	WGANGP Loss = "wgan-gp"
+)
+
 // Config describes a GAN and how to train it.
 type Config struct {
 	Arch    Arch
@@ -31,11 +44,20 @@ type Config struct {
 	Tanh bool
 	// Classes > 0 makes a conditional GAN: both players also read a one-hot label.
 	Classes int
-	// LearningRate and Beta1 configure Adam for both players: beta1 = 0.5 instead of
-	// 0.9, as Radford et al. found, because a long momentum lags behind an opponent
-	// that keeps moving, and training oscillates.
-	LearningRate, Beta1 float64
-	BatchSize           int
+	// Loss is the objective ("" means NonSaturating).
+	Loss Loss
+	// CriticSteps is how many discriminator (critic) updates run per generator update:
+	// 1 for the GAN; WGAN-GP trains the critic towards optimality first (5), because
+	// its gradient is only a good direction for G near the optimal critic.
+	CriticSteps int
+	// GPWeight is WGAN-GP's gradient-penalty weight lambda (10 in the paper).
+	GPWeight float64
+	// LearningRate, Beta1 and Beta2 configure Adam for both players. Beta1 = 0.5 instead
+	// of 0.9, as Radford et al. found, because a long momentum lags behind an opponent
+	// that keeps moving, and training oscillates; WGAN-GP drops momentum entirely (0).
+	// Beta2 = 0 means 0.999 (a second-moment average over one step is never wanted).
+	LearningRate, Beta1, Beta2 float64
+	BatchSize                  int
 }
 
 // DefaultConfig is the DCGAN for 28x28 grey images (MNIST, Fashion-MNIST), the model of
@@ -48,16 +70,27 @@ func DefaultConfig() Config {
 		GenChannels:  []int{128, 64},
 		DiscChannels: []int{64, 128},
 		Tanh:         true,
-		LearningRate: 2e-4, Beta1: 0.5, BatchSize: 64,
+		Loss:         NonSaturating, CriticSteps: 1,
+		LearningRate: 2e-4, Beta1: 0.5, Beta2: 0.999, BatchSize: 64,
 	}
+}
+
+// WithWGANGP returns c trained as a WGAN-GP with Gulrajani et al.'s settings: 5 critic
+// steps per generator step, penalty weight 10, Adam 1e-4 with betas (0, 0.9). The
+// networks stay c's, so the two objectives can be compared on the same players.
+func (c Config) WithWGANGP() Config {
+	c.Loss, c.CriticSteps, c.GPWeight = WGANGP, 5, 10
+	c.LearningRate, c.Beta1, c.Beta2 = 1e-4, 0, 0.9
+	return c
 }
 
 // ToyConfig is the small MLP GAN of the 1-D and 2-D intuition: points in R^dim.
 func ToyConfig(dim int) Config {
 	return Config{
 		Arch: MLP, H: 1, W: dim, C: 1, Noise: 8,
-		Hidden:       []int{64, 64},
-		LearningRate: 1e-3, Beta1: 0.5, BatchSize: 256,
+		Hidden: []int{64, 64},
+		Loss:   NonSaturating, CriticSteps: 1,
+		LearningRate: 1e-3, Beta1: 0.5, Beta2: 0.999, BatchSize: 256,
 	}
 }
 
@@ -66,8 +99,18 @@ func (c Config) Validate() error {
 	if c.H < 1 || c.W < 1 || c.C < 1 || c.Noise < 1 {
 		return fmt.Errorf("gan: sample shape %dx%dx%d and noise size %d must be positive", c.H, c.W, c.C, c.Noise)
 	}
-	if c.BatchSize < 1 || c.LearningRate <= 0 || c.Beta1 < 0 || c.Beta1 >= 1 || c.Classes < 0 {
-		return fmt.Errorf("gan: batch %d, learning rate %g, beta1 %g, classes %d", c.BatchSize, c.LearningRate, c.Beta1, c.Classes)
+	if c.BatchSize < 1 || c.LearningRate <= 0 || c.Beta1 < 0 || c.Beta1 >= 1 || c.Beta2 < 0 || c.Beta2 >= 1 || c.Classes < 0 || c.CriticSteps < 0 {
+		return fmt.Errorf("gan: batch %d, learning rate %g, betas %g/%g, classes %d, critic steps %d",
+			c.BatchSize, c.LearningRate, c.Beta1, c.Beta2, c.Classes, c.CriticSteps)
+	}
+	switch c.Loss {
+	case "", NonSaturating:
+	case WGANGP:
+		if c.GPWeight <= 0 {
+			return fmt.Errorf("gan: WGAN-GP needs a positive gradient-penalty weight, got %g", c.GPWeight)
+		}
+	default:
+		return fmt.Errorf("gan: unknown loss %q (want %q or %q)", c.Loss, NonSaturating, WGANGP)
 	}
 	switch c.Arch {
 	case MLP:

@@ -78,7 +78,7 @@ func changed(before, after map[string][]float32, prefix string) (moved, total in
 // Each player's step moves only its own variables: a D step leaves every G variable
 // unchanged, and a G step every D variable.
 func TestUpdatesMoveOnlyTheirPlayer(t *testing.T) {
-	for _, cfg := range []Config{ToyConfig(2), smallDCGAN(0), smallDCGAN(3)} {
+	for _, cfg := range []Config{ToyConfig(2), smallDCGAN(0), smallDCGAN(3), smallDCGAN(0).WithWGANGP(), ToyConfig(1).WithWGANGP()} {
 		m, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -111,8 +111,8 @@ func TestUpdatesMoveOnlyTheirPlayer(t *testing.T) {
 				mine, theirs = gMoved, dMoved
 			}
 			if theirs != 0 || mine == 0 {
-				t.Errorf("%s (classes %d): a %s step moved %d of D's %d and %d of G's %d variables",
-					cfg.Arch, cfg.Classes, who, dMoved, dTotal, gMoved, gTotal)
+				t.Errorf("%s %s (classes %d): a %s step moved %d of D's %d and %d of G's %d variables",
+					cfg.Arch, cfg.Loss, cfg.Classes, who, dMoved, dTotal, gMoved, gTotal)
 			}
 		}
 		st.Close()

@@ -17,16 +17,25 @@ import (
 const ModelName = "gan"
 
 func (m *Model) adam() optimizer.Interface {
-	return optimizer.Adam().LearningRate(m.Cfg.LearningRate).Betas(m.Cfg.Beta1, 0.999).Done()
+	b2 := m.Cfg.Beta2
+	if b2 == 0 {
+		b2 = 0.999
+	}
+	return optimizer.Adam().LearningRate(m.Cfg.LearningRate).Betas(m.Cfg.Beta1, b2).Done()
 }
 
-// Updates are the two alternating updates of one training step: the discriminator's
-// (on a real batch and a fresh fake one), then the generator's. Each has its own Adam
-// and its own scope, so each moves only its own player's variables.
+// Updates are the alternating updates of one training step: the discriminator's
+// (CriticSteps times, each on a real batch and a fresh fake one), then the generator's.
+// Each has its own Adam and its own scope, so each moves only its own player's
+// variables.
 func (m *Model) Updates() []fit.Update {
+	d, g := m.DLossFn(), m.GLossFn()
+	if m.Cfg.Loss == WGANGP {
+		d, g = m.CriticLossFn(), m.WGLossFn()
+	}
 	return []fit.Update{
-		{Name: "D", Scope: DiscriminatorScope, Loss: m.DLossFn(), Optimizer: m.adam()},
-		{Name: "G", Scope: GeneratorScope, Loss: m.GLossFn(), Optimizer: m.adam()},
+		{Name: "D", Scope: DiscriminatorScope, Loss: d, Optimizer: m.adam(), Repeat: m.Cfg.CriticSteps},
+		{Name: "G", Scope: GeneratorScope, Loss: g, Optimizer: m.adam()},
 	}
 }
 
@@ -56,15 +65,19 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 	}
 	b := m.Cfg.BatchSize
 	sampler := datasets.NewSampler(data.N, b, uint64(cfg.Seed))
-	lastStep, last := -1, []*tensors.Tensor(nil)
-	batches := func(step, _ int) ([]*tensors.Tensor, error) {
-		if step != lastStep { // D and G see the same batch (G only uses its size and labels)
-			px, labels := data.Gather(sampler.Batch(step))
+	// Each critic step reads its own real batch; the generator's step reuses the last one
+	// (it only needs the batch size and, for a conditional GAN, labels).
+	dSteps := max(m.Cfg.CriticSteps, 1)
+	lastIndex, last := -1, []*tensors.Tensor(nil)
+	batches := func(step, call int) ([]*tensors.Tensor, error) {
+		i := step*dSteps + min(call, dSteps-1)
+		if i != lastIndex {
+			px, labels := data.Gather(sampler.Batch(i))
 			last = []*tensors.Tensor{tensors.FromFlatDataAndDimensions(px, b, data.H, data.W, data.C)}
 			if m.Cfg.Classes > 0 {
 				last = append(last, tensors.FromFlatDataAndDimensions(labels, b))
 			}
-			lastStep = step
+			lastIndex = i
 		}
 		return last, nil
 	}

@@ -1,0 +1,191 @@
+// Package classifier is a small conv net that labels images: the lab's stand-in for
+// the Inception network of FID. The Frechet distance between real and generated images
+// is measured in the space of its penultimate features (eval.FrechetFeatures), so one
+// classifier per dataset scores every generator of that dataset the same way.
+package classifier
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/genlab-go/genlab/backend"
+	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/models/ae"
+	"github.com/genlab-go/genlab/models/blocks"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// ModelName is how checkpoints and the genlab command name this model.
+const ModelName = "classifier"
+
+// Config describes the classifier and how to train it.
+type Config struct {
+	H, W, C int // image shape
+	Classes int
+	// Channels are the stride-2 convs' channels; Features is the width of the dense
+	// layer before the logits, the space the Frechet distance is measured in.
+	Channels     []int
+	Features     int
+	LearningRate float64
+	BatchSize    int
+}
+
+// DefaultConfig is the classifier for 28x28 grey images in 10 classes: convs 32 and 64
+// (28 -> 14 -> 7), 128 features, Adam 1e-3, batch 128. About 99% test accuracy on MNIST
+// after 2000 steps (the README has the measured numbers).
+func DefaultConfig() Config {
+	return Config{H: 28, W: 28, C: 1, Classes: 10, Channels: []int{32, 64}, Features: 128, LearningRate: 1e-3, BatchSize: 128}
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if c.H < 1 || c.W < 1 || c.C < 1 || c.Classes < 2 || c.Features < 1 || len(c.Channels) == 0 {
+		return fmt.Errorf("classifier: image %dx%dx%d, %d classes, %d features, channels %v", c.H, c.W, c.C, c.Classes, c.Features, c.Channels)
+	}
+	if c.BatchSize < 1 || c.LearningRate <= 0 {
+		return fmt.Errorf("classifier: batch size %d and learning rate %g must be positive", c.BatchSize, c.LearningRate)
+	}
+	if c.H>>len(c.Channels) < 1 || c.W>>len(c.Channels) < 1 {
+		return fmt.Errorf("classifier: %d stride-2 convs shrink %dx%d to nothing", len(c.Channels), c.H, c.W)
+	}
+	return nil
+}
+
+// Model is a trained (or untrained) classifier.
+type Model struct {
+	Cfg     Config
+	Store   *model.Store
+	Backend compute.Backend
+
+	mappers *fit.Mappers
+}
+
+// New returns an untrained classifier for cfg on the backend chosen by backend.New("").
+func New(cfg Config) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	be, err := backend.New("")
+	if err != nil {
+		return nil, err
+	}
+	store := model.NewStore()
+	return &Model{Cfg: cfg, Store: store, Backend: be, mappers: fit.NewMappers(be, store)}, nil
+}
+
+// FeatureLayer maps images x [B, H, W, C] in [0, 1] to features [B, Features].
+func (m *Model) FeatureLayer(scope *model.Scope, x *graph.Node) *graph.Node {
+	c := m.Cfg
+	hs := blocks.HalvingSizes(c.H, len(c.Channels))
+	for i, ch := range c.Channels {
+		x = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Padding: blocks.Explicit(1)}.
+			Apply(scope.In("conv_%d", i), x)
+		x = activation.Apply(activation.TypeLeakyRelu, x)
+	}
+	x = graph.Reshape(x, x.Shape().Dim(0), -1)
+	return activation.Relu(blocks.Dense(scope, "features", x, c.Features))
+}
+
+// Logits maps images to class logits [B, Classes].
+func (m *Model) Logits(scope *model.Scope, x *graph.Node) *graph.Node {
+	return blocks.Dense(scope, "logits", m.FeatureLayer(scope, x), m.Cfg.Classes)
+}
+
+// Loss is the mean cross-entropy of the logits against labels [B] (int32), with the
+// accuracy as a metric.
+func (m *Model) Loss(scope *model.Scope, inputs []*graph.Node) (*graph.Node, []fit.Metric) {
+	logits := m.Logits(scope, inputs[0])
+	labels := graph.OneHot(inputs[1], m.Cfg.Classes, logits.DType())
+	logp := graph.LogSoftmax(logits, -1)
+	loss := graph.Neg(graph.ReduceAllMean(graph.ReduceSum(graph.Mul(labels, logp), -1)))
+	hit := graph.Equal(graph.ConvertDType(graph.ArgMax(logits, -1), dtypes.Int32), inputs[1])
+	acc := graph.ReduceAllMean(graph.ConvertDType(hit, logits.DType()))
+	return loss, []fit.Metric{{Name: "acc", Value: acc}}
+}
+
+// Train fits the classifier to data's labels with Adam for cfg.Steps minibatches drawn
+// in an order fixed by cfg.Seed, resuming from cfg.CheckpointDir if it holds one.
+func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
+	c := m.Cfg
+	if err := ae.CheckData(c.H, c.W, c.C, data); err != nil {
+		return nil, fmt.Errorf("classifier: %w", err)
+	}
+	if len(data.Labels) != data.N || len(data.Classes) != c.Classes {
+		return nil, fmt.Errorf("classifier: %s has %d labels in %d classes; the model needs %d labels in %d classes",
+			data.Name, len(data.Labels), len(data.Classes), data.N, c.Classes)
+	}
+	sampler := datasets.NewSampler(data.N, c.BatchSize, uint64(cfg.Seed))
+	batches := func(step, _ int) ([]*tensors.Tensor, error) {
+		px, labels := data.Gather(sampler.Batch(step))
+		return []*tensors.Tensor{
+			tensors.FromFlatDataAndDimensions(px, c.BatchSize, c.H, c.W, c.C),
+			tensors.FromFlatDataAndDimensions(labels, c.BatchSize),
+		}, nil
+	}
+	cfg.Meta = fit.ModelMeta(ModelName, c)
+	return fit.Run(ctx, m.Backend, m.Store, cfg, batches, fit.Update{
+		Name: "classifier", Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
+	})
+}
+
+// chunk is how many images host-side methods push through a graph at once.
+const chunk = 500
+
+// Features maps n images (NHWC float32 in [0, 1]) to their features, n*Features values:
+// an eval.FeatureFunc.
+func (m *Model) Features(images []float32, n int) ([]float32, error) {
+	return m.mappers.Run("features", m.FeatureLayer, images, n, chunk, m.Cfg.H, m.Cfg.W, m.Cfg.C)
+}
+
+// Predict returns the most likely class of each of n images.
+func (m *Model) Predict(images []float32, n int) ([]int32, error) {
+	logits, err := m.mappers.Run("logits", m.Logits, images, n, chunk, m.Cfg.H, m.Cfg.W, m.Cfg.C)
+	if err != nil {
+		return nil, err
+	}
+	k := m.Cfg.Classes
+	out := make([]int32, n)
+	for i := range out {
+		best := 0
+		for j := 1; j < k; j++ {
+			if logits[i*k+j] > logits[i*k+best] {
+				best = j
+			}
+		}
+		out[i] = int32(best)
+	}
+	return out, nil
+}
+
+// Accuracy is the fraction of data's images whose predicted class is their label.
+func (m *Model) Accuracy(data *datasets.Images) (float64, error) {
+	if len(data.Labels) != data.N || data.N == 0 {
+		return 0, fmt.Errorf("classifier: %s has no labels to score", data.Name)
+	}
+	pred, err := m.Predict(data.Pixels, data.N)
+	if err != nil {
+		return 0, err
+	}
+	hits := 0
+	for i, p := range pred {
+		if p == data.Labels[i] {
+			hits++
+		}
+	}
+	return float64(hits) / float64(data.N), nil
+}
+
+// Save writes the model's variables and configuration to dir.
+func (m *Model) Save(dir string) error { return fit.SaveModel(dir, m.Store, ModelName, m.Cfg) }
+
+// Load rebuilds a model saved by Save or Train from dir.
+func Load(dir string) (*Model, error) {
+	return fit.LoadModel(dir, ModelName, New, func(m *Model) *model.Store { return m.Store })
+}
