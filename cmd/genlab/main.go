@@ -262,7 +262,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 		}
 		sample = m.Sample
 	case classifier.ModelName:
-		ccfg := classifierConfig(train)
+		ccfg := classifier.ConfigFor(train)
 		if *batch > 0 {
 			ccfg.BatchSize = *batch
 		}
@@ -522,38 +522,26 @@ func cmdEval(ctx context.Context, args []string) error {
 	return nil
 }
 
-// classifierConfig is the feature classifier for a dataset's images.
-func classifierConfig(data *datasets.Images) classifier.Config {
-	c := classifier.DefaultConfig()
-	c.H, c.W, c.C, c.Classes = data.H, data.W, data.C, len(data.Classes)
-	return c
-}
-
 // featureClassifier loads the classifier whose features the Frechet distance is measured
 // in from dir, or trains one there first (once per dataset) and reports its accuracy.
 func featureClassifier(ctx context.Context, dir string, train, test *datasets.Images, steps int, seed int64) (*classifier.Model, error) {
-	if fit.HasCheckpoint(dir) {
-		m, err := classifier.Load(dir)
-		if err != nil {
-			return nil, fmt.Errorf("eval: feature classifier: %w", err)
-		}
-		return m, nil
-	}
-	fmt.Fprintf(os.Stderr, "eval: no feature classifier in %s: training one (%d steps, once for %s)\n", dir, steps, train.Name)
-	m, err := classifier.New(classifierConfig(train))
-	if err != nil {
-		return nil, err
+	trained := fit.HasCheckpoint(dir)
+	if !trained {
+		fmt.Fprintf(os.Stderr, "eval: no feature classifier in %s: training one (%d steps, once for %s)\n", dir, steps, train.Name)
 	}
 	fc := fit.DefaultConfig()
-	fc.Steps, fc.Seed, fc.CheckpointDir = steps, seed, dir
-	if _, err := m.Train(ctx, train, fc); err != nil {
-		return nil, err
-	}
-	acc, err := m.Accuracy(test)
+	fc.Steps, fc.Seed = steps, seed
+	m, err := classifier.LoadOrTrain(ctx, dir, train, fc)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("eval: feature classifier: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "eval: feature classifier test accuracy %.4f\n", acc)
+	if !trained {
+		acc, err := m.Accuracy(test)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(os.Stderr, "eval: feature classifier test accuracy %.4f\n", acc)
+	}
 	return m, nil
 }
 

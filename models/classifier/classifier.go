@@ -44,6 +44,13 @@ func DefaultConfig() Config {
 	return Config{H: 28, W: 28, C: 1, Classes: 10, Channels: []int{32, 64}, Features: 128, LearningRate: 1e-3, BatchSize: 128}
 }
 
+// ConfigFor is DefaultConfig sized to data's images and classes.
+func ConfigFor(data *datasets.Images) Config {
+	c := DefaultConfig()
+	c.H, c.W, c.C, c.Classes = data.H, data.W, data.C, len(data.Classes)
+	return c
+}
+
 // Validate checks the configuration.
 func (c Config) Validate() error {
 	if c.H < 1 || c.W < 1 || c.C < 1 || c.Classes < 2 || c.Features < 1 || len(c.Channels) == 0 {
@@ -188,4 +195,22 @@ func (m *Model) Save(dir string) error { return fit.SaveModel(dir, m.Store, Mode
 // Load rebuilds a model saved by Save or Train from dir.
 func Load(dir string) (*Model, error) {
 	return fit.LoadModel(dir, ModelName, New, func(m *Model) *model.Store { return m.Store })
+}
+
+// LoadOrTrain returns the classifier saved in dir, or trains one there first on train
+// (DefaultConfig sized to its images and classes, cfg's budget and seed) and saves it:
+// each dataset's feature network is trained once and shared by every evaluation.
+func LoadOrTrain(ctx context.Context, dir string, train *datasets.Images, cfg fit.Config) (*Model, error) {
+	if fit.HasCheckpoint(dir) {
+		return Load(dir)
+	}
+	m, err := New(ConfigFor(train))
+	if err != nil {
+		return nil, err
+	}
+	cfg.CheckpointDir = dir
+	if _, err := m.Train(ctx, train, cfg); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -50,6 +50,11 @@ type Config struct {
 	// 1 for the GAN; WGAN-GP trains the critic towards optimality first (5), because
 	// its gradient is only a good direction for G near the optimal critic.
 	CriticSteps int
+	// GeneratorSteps is how many generator updates run per step (0 means 1). More than
+	// one lets G chase the current D's maximum before D can answer: the optimal G for a
+	// fixed D puts all its mass where D is highest, which is how mode collapse happens
+	// (notebook 04 shows it on the ring).
+	GeneratorSteps int
 	// GPWeight is WGAN-GP's gradient-penalty weight lambda (10 in the paper).
 	GPWeight float64
 	// LearningRate, Beta1 and Beta2 configure Adam for both players. Beta1 = 0.5 instead
@@ -99,7 +104,7 @@ func (c Config) Validate() error {
 	if c.H < 1 || c.W < 1 || c.C < 1 || c.Noise < 1 {
 		return fmt.Errorf("gan: sample shape %dx%dx%d and noise size %d must be positive", c.H, c.W, c.C, c.Noise)
 	}
-	if c.BatchSize < 1 || c.LearningRate <= 0 || c.Beta1 < 0 || c.Beta1 >= 1 || c.Beta2 < 0 || c.Beta2 >= 1 || c.Classes < 0 || c.CriticSteps < 0 {
+	if c.BatchSize < 1 || c.LearningRate <= 0 || c.Beta1 < 0 || c.Beta1 >= 1 || c.Beta2 < 0 || c.Beta2 >= 1 || c.Classes < 0 || c.CriticSteps < 0 || c.GeneratorSteps < 0 {
 		return fmt.Errorf("gan: batch %d, learning rate %g, betas %g/%g, classes %d, critic steps %d",
 			c.BatchSize, c.LearningRate, c.Beta1, c.Beta2, c.Classes, c.CriticSteps)
 	}

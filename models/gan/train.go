@@ -35,7 +35,7 @@ func (m *Model) Updates() []fit.Update {
 	}
 	return []fit.Update{
 		{Name: "D", Scope: DiscriminatorScope, Loss: d, Optimizer: m.adam(), Repeat: m.Cfg.CriticSteps},
-		{Name: "G", Scope: GeneratorScope, Loss: g, Optimizer: m.adam()},
+		{Name: "G", Scope: GeneratorScope, Loss: g, Optimizer: m.adam(), Repeat: m.Cfg.GeneratorSteps},
 	}
 }
 
