@@ -122,18 +122,33 @@ func FrechetOfSamples(a []float32, na int, b []float32, nb, d int) (float64, err
 // them, flat NHWC values) in the feature space of f: FID's recipe with the lab's own
 // classifier (models/classifier) in place of Inception.
 func FrechetFeatures(f FeatureFunc, a []float32, na int, b []float32, nb int) (float64, error) {
-	fa, err := f(a, na)
+	ga, d, err := featureGaussian(f, a, na, 0)
 	if err != nil {
 		return 0, err
 	}
-	fb, err := f(b, nb)
+	gb, _, err := featureGaussian(f, b, nb, d)
 	if err != nil {
 		return 0, err
 	}
-	if na < 1 || nb < 1 || len(fa)%na != 0 || len(fb) != len(fa)/na*nb {
-		return 0, fmt.Errorf("eval: features of %d and %d images have %d and %d values", na, nb, len(fa), len(fb))
+	return FrechetDistance(ga, gb)
+}
+
+// featureGaussian fits a Gaussian to f's features of n images and returns it with the
+// feature size; d > 0 is the size the features must have (that of the other set).
+func featureGaussian(f FeatureFunc, images []float32, n, d int) (Gaussian, int, error) {
+	if n < 1 {
+		return Gaussian{}, 0, fmt.Errorf("eval: features of %d images", n)
 	}
-	return FrechetOfSamples(fa, na, fb, nb, len(fa)/na)
+	feats, err := f(images, n)
+	if err != nil {
+		return Gaussian{}, 0, err
+	}
+	if len(feats)%n != 0 || len(feats) == 0 || (d > 0 && len(feats) != n*d) {
+		return Gaussian{}, 0, fmt.Errorf("eval: features of %d images have %d values (want %d each)", n, len(feats), d)
+	}
+	d = len(feats) / n
+	g, err := FitGaussian(feats, n, d)
+	return g, d, err
 }
 
 // FD is a generator's Frechet distance and the floor to read it against.
@@ -155,14 +170,21 @@ func FrechetWithFloor(f FeatureFunc, generated []float32, train, test *datasets.
 		return FD{}, fmt.Errorf("eval: Frechet distance of %d samples (%d values) needs %d training and test images; have %d and %d",
 			n, len(generated), n, train.N, test.N)
 	}
-	te, tr := test.Subset(n), train.Subset(n)
-	model, err := FrechetFeatures(f, generated, n, te.Pixels, n)
+	// The test set's Gaussian is fitted once and shared by both distances.
+	gTest, d, err := featureGaussian(f, test.Subset(n).Pixels, n, 0)
 	if err != nil {
 		return FD{}, err
 	}
-	floor, err := FrechetFeatures(f, tr.Pixels, n, te.Pixels, n)
-	if err != nil {
-		return FD{}, err
+	var dist [2]float64
+	for i, images := range [][]float32{generated, train.Subset(n).Pixels} {
+		g, _, err := featureGaussian(f, images, n, d)
+		if err != nil {
+			return FD{}, err
+		}
+		if dist[i], err = FrechetDistance(g, gTest); err != nil {
+			return FD{}, err
+		}
 	}
+	model, floor := dist[0], dist[1]
 	return FD{Model: model, Floor: floor, N: n}, nil
 }

@@ -160,13 +160,8 @@ func TestOptimalDiscriminator(t *testing.T) {
 			fake := graph.AddScalar(s.RandomNormal(g, shapes.Make(dtypes.Float32, b, 1, 1, 1)), mu)
 			return DLoss(m.Discriminator(real, nil), m.Discriminator(fake, nil)), nil
 		}
-		cfg := fit.Config{Steps: 500, Seed: 1}
-		dummy := []*tensors.Tensor{tensors.FromValue([]float32{0})}
-		_, err = fit.Run(context.Background(), m.Backend, m.Store, cfg, func(int, int) ([]*tensors.Tensor, error) { return dummy, nil },
+		trainDiscriminatorAlone(t, m, fit.Config{Steps: 500, Seed: 1},
 			fit.Update{Scope: DiscriminatorScope, Loss: loss, Optimizer: optimizer.Adam().LearningRate(5e-3).Done()})
-		if err != nil {
-			t.Fatal(err)
-		}
 		xs := []float32{-1.5, -0.5, 0, 0.5, 1, 1.5}
 		got, err := m.DiscriminatorProb(xs, len(xs))
 		if err != nil {
@@ -179,6 +174,19 @@ func TestOptimalDiscriminator(t *testing.T) {
 			}
 		}
 	}
+}
+
+// trainDiscriminatorAlone runs update (a loss that draws its own real and "generated"
+// samples in the graph, so the batches are a placeholder) for cfg.Steps steps.
+func trainDiscriminatorAlone(t *testing.T, m *Model, cfg fit.Config, update fit.Update) *fit.History {
+	t.Helper()
+	placeholder := []*tensors.Tensor{tensors.FromValue([]float32{0})}
+	h, err := fit.Run(context.Background(), m.Backend, m.Store, cfg,
+		func(int, int) ([]*tensors.Tensor, error) { return placeholder, nil }, update)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func TestShapesAndRanges(t *testing.T) {
