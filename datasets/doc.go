@@ -8,6 +8,8 @@
 // of its uncompressed content, and only then renamed into place: an interrupted or
 // corrupt download never leaves a half-written file behind.
 //
-// Sub-packages: mnist (MNIST and Fashion-MNIST IDX files) and shapes (procedural
-// dSprites-style shapes with known factors, generated in code: no file needed).
+// Sub-packages: mnist (MNIST and Fashion-MNIST IDX files), faces (UTKFace photos with
+// age, gender and race; no download mirror, copied in by hand and checked against pinned
+// checksums), shapes (procedural dSprites-style shapes with known factors, generated in
+// code: no file needed) and toy (1-D and 2-D mixtures for the GAN intuition).
 package datasets

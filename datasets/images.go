@@ -5,6 +5,14 @@ import (
 	"math/rand/v2"
 )
 
+// Split selects the training or the test set of a dataset.
+type Split string
+
+const (
+	Train Split = "train"
+	Test  Split = "test"
+)
+
 // Images is an in-memory image set: float32 pixels in [0, 1], NHWC, with optional labels
 // and, for synthetic data, the generative factors of each image.
 type Images struct {

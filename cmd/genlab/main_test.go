@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/genlab-go/genlab/internal/testenv"
 )
 
 // TestCLISmoke builds the command and runs train, sample and eval end to end on the
@@ -103,9 +105,20 @@ func TestCLISmoke(t *testing.T) {
 			t.Errorf("bench output lacks model %s:\n%s", name, out)
 		}
 	}
+	if out, err := exec.Command(bin, "train", "gan", "--dataset", "celeba", "--steps", "1", "--ckpt", filepath.Join(dir, "bad")).CombinedOutput(); err == nil || !strings.Contains(string(out), "unknown dataset") {
+		t.Errorf("an unknown --dataset: %v\n%s", err, out)
+	}
 	// Resuming a finished run is a no-op that still succeeds; a bad command fails.
 	run("train", "vae", "--dataset", "shapes", "--arch", "mlp", "--steps", "20", "--batch", "16", "--latent", "4", "--ckpt", ckpt)
 	if err := exec.Command(bin, "train", "gan?").Run(); err == nil {
 		t.Error("genlab train with an unknown model should fail")
+	}
+	// Faces (real UTKFace): the 32x32 colour DCGAN. Last, because DataDir skips the
+	// rest of the test where the data directory lacks them (outside CI).
+	data := testenv.DataDir(t, "utkface/labels.csv")
+	fDir := filepath.Join(dir, "faces")
+	run("train", "gan", "--dataset", "utkface", "--data", data, "--steps", "2", "--batch", "8", "--ckpt", fDir)
+	if _, err := os.Stat(filepath.Join(fDir, "samples.png")); err != nil {
+		t.Errorf("train gan --dataset utkface: %v", err)
 	}
 }

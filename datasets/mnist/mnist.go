@@ -11,12 +11,13 @@ import (
 	"github.com/genlab-go/genlab/datasets"
 )
 
-// Split selects the training or the test set.
-type Split string
+// Split selects the training or the test set (datasets.Split, named here too so that
+// callers of this package need not import both).
+type Split = datasets.Split
 
 const (
-	Train Split = "train"
-	Test  Split = "test"
+	Train = datasets.Train
+	Test  = datasets.Test
 )
 
 // Names of the datasets this package loads; they are also their folders in the data

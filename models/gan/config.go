@@ -80,6 +80,30 @@ func DefaultConfig() Config {
 	}
 }
 
+// ConfigFor returns the DCGAN of DefaultConfig shaped for h x w x c images: as many
+// stride-2 layers as halve the side down to a 4x4 to 7x7 map (two for 28x28, three for
+// 32x32 faces, four for 64x64), the generator's channels halving from 128 on the way up
+// and the discriminator's mirroring them. The widths stay those of the MNIST model (a
+// faces DCGAN of 128-64-32 costs about what the MNIST one does per step) because every
+// CI run and laptop trains on two CPU cores; Radford et al.'s faces used 1024 down to 128.
+func ConfigFor(h, w, c int) Config {
+	cfg := DefaultConfig()
+	cfg.H, cfg.W, cfg.C = h, w, c
+	n := 0
+	for s := min(h, w); s > 7 && s%2 == 0; s /= 2 {
+		n++
+	}
+	if n == 0 {
+		return cfg // Validate explains why it cannot be built
+	}
+	cfg.GenChannels, cfg.DiscChannels = make([]int, n), make([]int, n)
+	for i := range n {
+		cfg.GenChannels[i] = max(128>>i, 16)
+		cfg.DiscChannels[n-1-i] = cfg.GenChannels[i]
+	}
+	return cfg
+}
+
 // WithWGANGP returns c trained as a WGAN-GP with Gulrajani et al.'s settings: 5 critic
 // steps per generator step, penalty weight 10, Adam 1e-4 with betas (0, 0.9). The
 // networks stay c's, so the two objectives can be compared on the same players.

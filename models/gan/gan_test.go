@@ -3,6 +3,7 @@ package gan
 import (
 	"context"
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/genlab-go/genlab/backend"
@@ -190,7 +191,7 @@ func trainDiscriminatorAlone(t *testing.T, m *Model, cfg fit.Config, update fit.
 }
 
 func TestShapesAndRanges(t *testing.T) {
-	for _, cfg := range []Config{DefaultConfig(), smallDCGAN(3)} {
+	for _, cfg := range []Config{DefaultConfig(), smallDCGAN(3), ConfigFor(32, 32, 3)} {
 		m, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -210,6 +211,15 @@ func TestShapesAndRanges(t *testing.T) {
 				t.Fatalf("a sample value %g outside the data range [0, 1]", v)
 			}
 		}
+	}
+	if got := ConfigFor(28, 28, 1); !reflect.DeepEqual(got, DefaultConfig()) {
+		t.Errorf("ConfigFor(28, 28, 1) = %+v, want DefaultConfig", got)
+	}
+	if got := ConfigFor(32, 32, 3); !reflect.DeepEqual(got.GenChannels, []int{128, 64, 32}) || !reflect.DeepEqual(got.DiscChannels, []int{32, 64, 128}) {
+		t.Errorf("ConfigFor(32, 32, 3): G %v, D %v, want 128-64-32 and 32-64-128", got.GenChannels, got.DiscChannels)
+	}
+	if _, err := New(ConfigFor(27, 27, 1)); err == nil {
+		t.Error("ConfigFor(27, 27, 1): no error")
 	}
 	bad := DefaultConfig()
 	bad.H = 30
