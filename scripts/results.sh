@@ -6,6 +6,7 @@
 #   bash scripts/results.sh sweep   # AE latent-size sweep + linear probes (MNIST)
 #   bash scripts/results.sh beta    # beta-VAE on shapes: MIG against beta
 #   bash scripts/results.sh nll     # conv VAE on binarized MNIST: IW NLL (K=100), FD
+#   bash scripts/results.sh gan     # DCGAN, conditional GAN, WGAN-GP, VAE: Frechet distances
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local GOEXPERIMENT=simd GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
@@ -51,8 +52,32 @@ nll)
 	# 20 minutes on 2 cores (K=1000 would take hours). The Frechet distance comes with it.
 	evaluate vae-mnist-conv --dataset mnist --k "${K:-100}" --probe-n 10000
 	;;
+gan)
+	# Every generator scored by the same Frechet distance (10,000 samples against 10,000
+	# training images; the floor is training images against test images), in the
+	# features of the dataset's lab classifier (trained into runs/classifier-DATASET on
+	# first use). WGAN-GP's step costs about 5 critic updates with a second-order penalty,
+	# so it gets the GAN's wall time, not its step count: GAN_STEPS / WGAN_DIV steps.
+	steps=${GAN_STEPS:-2000}
+	for d in ${GAN_DATASETS:-mnist utkface fashion-mnist}; do
+		s=$steps
+		[ "$d" = utkface ] && s=$((steps * 3 / 2)) # 8,765 faces: more steps per epoch seen
+		run "dcgan-$d" gan --dataset "$d" --steps "$s" --seed 1
+		evaluate "dcgan-$d" --dataset "$d"
+		if [ "$d" != utkface ]; then
+			run "cgan-$d" gan --dataset "$d" --conditional --steps "$s" --seed 1
+			evaluate "cgan-$d" --dataset "$d"
+			run "vae-$d" vae --dataset "$d" --arch conv --latent 32 --steps "$s" --seed 1
+			evaluate "vae-$d" --dataset "$d" --k 1 --probe-n 0
+		fi
+		if [ "$d" = mnist ]; then
+			run "wgan-$d" gan --dataset "$d" --loss wgan-gp --steps "$((s / ${WGAN_DIV:-4}))" --seed 1
+			evaluate "wgan-$d" --dataset "$d"
+		fi
+	done
+	;;
 *)
-	echo "usage: bash scripts/results.sh sweep|beta|nll" >&2
+	echo "usage: bash scripts/results.sh sweep|beta|nll|gan" >&2
 	exit 2
 	;;
 esac
