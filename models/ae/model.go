@@ -3,10 +3,8 @@ package ae
 import (
 	"fmt"
 
-	"github.com/genlab-go/genlab/backend"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models/blocks"
-	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
@@ -20,11 +18,8 @@ import (
 // backend they live on). Host-side methods (Train, Encode, Decode, Reconstruct) are in
 // host.go.
 type Model struct {
-	Cfg     Config
-	Store   *model.Store
-	Backend compute.Backend
-
-	mappers *fit.Mappers
+	Cfg Config
+	fit.Host
 }
 
 // New returns an untrained model for cfg on the backend chosen by backend.Config("")
@@ -33,12 +28,11 @@ func New(cfg Config) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	be, err := backend.New("")
+	h, err := fit.NewHost()
 	if err != nil {
 		return nil, err
 	}
-	store := model.NewStore()
-	return &Model{Cfg: cfg, Store: store, Backend: be, mappers: fit.NewMappers(be, store)}, nil
+	return &Model{Cfg: cfg, Host: h}, nil
 }
 
 // EncoderFeatures runs the encoder body on x [B, H, W, C] and returns flat features

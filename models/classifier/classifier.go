@@ -8,12 +8,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/genlab-go/genlab/backend"
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models/ae"
 	"github.com/genlab-go/genlab/models/blocks"
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -67,11 +65,8 @@ func (c Config) Validate() error {
 
 // Model is a trained (or untrained) classifier.
 type Model struct {
-	Cfg     Config
-	Store   *model.Store
-	Backend compute.Backend
-
-	mappers *fit.Mappers
+	Cfg Config
+	fit.Host
 }
 
 // New returns an untrained classifier for cfg on the backend chosen by backend.New("").
@@ -79,12 +74,11 @@ func New(cfg Config) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	be, err := backend.New("")
+	h, err := fit.NewHost()
 	if err != nil {
 		return nil, err
 	}
-	store := model.NewStore()
-	return &Model{Cfg: cfg, Store: store, Backend: be, mappers: fit.NewMappers(be, store)}, nil
+	return &Model{Cfg: cfg, Host: h}, nil
 }
 
 // FeatureLayer maps images x [B, H, W, C] in [0, 1] to features [B, Features].
@@ -142,18 +136,15 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 	})
 }
 
-// chunk is how many images host-side methods push through a graph at once.
-const chunk = 500
-
 // Features maps n images (NHWC float32 in [0, 1]) to their features, n*Features values:
 // an eval.FeatureFunc.
 func (m *Model) Features(images []float32, n int) ([]float32, error) {
-	return m.mappers.Run("features", m.FeatureLayer, images, n, chunk, m.Cfg.H, m.Cfg.W, m.Cfg.C)
+	return m.Run("features", m.FeatureLayer, images, n, m.Cfg.H, m.Cfg.W, m.Cfg.C)
 }
 
 // Predict returns the most likely class of each of n images.
 func (m *Model) Predict(images []float32, n int) ([]int32, error) {
-	logits, err := m.mappers.Run("logits", m.Logits, images, n, chunk, m.Cfg.H, m.Cfg.W, m.Cfg.C)
+	logits, err := m.Run("logits", m.Logits, images, n, m.Cfg.H, m.Cfg.W, m.Cfg.C)
 	if err != nil {
 		return nil, err
 	}

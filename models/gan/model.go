@@ -3,15 +3,12 @@ package gan
 import (
 	"fmt"
 
-	"github.com/genlab-go/genlab/backend"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models/blocks"
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers/activation"
-	"github.com/gomlx/gomlx/ml/model"
 )
 
 // Scopes of the two players' variables: each player's optimizer updates only its own.
@@ -28,11 +25,8 @@ const leak = 0.2
 // Model is a GAN: a generator G(z) and a discriminator D(x) (logits), with their
 // variables under GeneratorScope and DiscriminatorScope of Store.
 type Model struct {
-	Cfg     Config
-	Store   *model.Store
-	Backend compute.Backend
-
-	mappers *fit.Mappers
+	Cfg Config
+	fit.Host
 }
 
 // New returns an untrained GAN for cfg on the backend chosen by backend.New("").
@@ -40,12 +34,11 @@ func New(cfg Config) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	be, err := backend.New("")
+	h, err := fit.NewHost()
 	if err != nil {
 		return nil, err
 	}
-	store := model.NewStore()
-	return &Model{Cfg: cfg, Store: store, Backend: be, mappers: fit.NewMappers(be, store)}, nil
+	return &Model{Cfg: cfg, Host: h}, nil
 }
 
 // Noise draws z ~ N(0, I), [n, Noise], from the store's random state.

@@ -126,14 +126,14 @@ func (m *Model) Generate(z []float32, labels []int32, n int) ([]float32, error) 
 			in = append(in, float32(labels[i]))
 		}
 	}
-	return m.mappers.Run("generate", func(_ *model.Scope, x *graph.Node) *graph.Node {
+	return m.Run("generate", func(_ *model.Scope, x *graph.Node) *graph.Node {
 		zz, labels := x, (*graph.Node)(nil)
 		if c.Classes > 0 {
 			zz = graph.Slice(x, graph.AxisRange(), graph.AxisRange(0, c.Noise))
 			labels = graph.ConvertDType(graph.Reshape(graph.Slice(x, graph.AxisRange(), graph.AxisElem(c.Noise)), -1), dtypes.Int32)
 		}
 		return m.FromRange(m.Generator(zz, labels))
-	}, in, n, 500, width)
+	}, in, n, width)
 }
 
 // Sample draws n samples with noise from seed (labels cycling through the classes for
@@ -153,7 +153,7 @@ func (m *Model) Sample(n int, seed uint64) ([]float32, error) {
 // range (unconditional models): the curve the 1-D story plots.
 func (m *Model) DiscriminatorProb(x []float32, n int) ([]float32, error) {
 	c := m.Cfg
-	return m.mappers.Run("d_prob", func(_ *model.Scope, x *graph.Node) *graph.Node {
+	return m.Run("d_prob", func(_ *model.Scope, x *graph.Node) *graph.Node {
 		return graph.Sigmoid(m.Discriminator(m.ToRange(x), nil))
-	}, x, n, 1000, c.H, c.W, c.C)
+	}, x, n, c.H, c.W, c.C)
 }
