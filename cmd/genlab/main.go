@@ -191,6 +191,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 	dataset := fs.String("dataset", mnist.MNIST, datasetNames)
 	arch := fs.String("arch", "conv", "conv or mlp (for gan: conv is DCGAN)")
 	conditional := fs.Bool("conditional", false, "gan: condition both players on the class label")
+	batchNorm := fs.Bool("batchnorm", false, "gan: batch normalization in the DCGAN players (as Radford et al.; not with wgan-gp)")
 	loss := fs.String("loss", string(gan.NonSaturating), "gan: the objective, gan (non-saturating) or wgan-gp (critic with gradient penalty, 5 critic steps per step)")
 	latent := fs.Int("latent", 0, "latent size (default: the model's)")
 	steps := fs.Int("steps", 2000, "training steps (minibatches)")
@@ -266,6 +267,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 		if *conditional {
 			gcfg.Classes = len(train.Classes)
 		}
+		gcfg.BatchNorm = *batchNorm
 		if *latent > 0 {
 			gcfg.Noise = *latent
 		}

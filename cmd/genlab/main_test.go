@@ -61,7 +61,7 @@ func TestCLISmoke(t *testing.T) {
 	}
 	// A conditional DCGAN on the shapes (3 classes): train writes samples, sample reads it.
 	ganDir := filepath.Join(dir, "gan")
-	run("train", "gan", "--dataset", "shapes", "--conditional", "--steps", "4", "--batch", "8", "--ckpt", ganDir)
+	run("train", "gan", "--dataset", "shapes", "--conditional", "--batchnorm", "--steps", "4", "--batch", "8", "--ckpt", ganDir)
 	for _, f := range []string{"checkpoint.genlab", "samples.png"} {
 		if _, err := os.Stat(filepath.Join(ganDir, f)); err != nil {
 			t.Errorf("train gan did not write %s: %v", f, err)

@@ -39,6 +39,14 @@ type Config struct {
 	// stride-2 transposed conv doubles the size); DiscChannels the discriminator's
 	// stride-2 convs. H and W must be the projected size times 2^len(GenChannels).
 	GenChannels, DiscChannels []int
+	// BatchNorm puts batch normalization (blocks.BatchNorm) in the DCGAN players as
+	// Radford et al. do: after the generator's projection and every transposed conv but
+	// the last, and after every discriminator conv but the first. It steadies early
+	// training (each layer sees inputs of a fixed scale whatever the other player
+	// does); it is off by default, and WGAN-GP forbids it, because its gradient penalty
+	// is defined per sample and batch statistics make each critic score depend on the
+	// rest of the batch.
+	BatchNorm bool
 	// Tanh makes the generator output tanh values in [-1, 1], the range real images are
 	// mapped to before the discriminator sees them (from [0, 1]); off for points.
 	Tanh bool
@@ -138,6 +146,9 @@ func (c Config) Validate() error {
 		if c.GPWeight <= 0 {
 			return fmt.Errorf("gan: WGAN-GP needs a positive gradient-penalty weight, got %g", c.GPWeight)
 		}
+		if c.BatchNorm {
+			return fmt.Errorf("gan: WGAN-GP's critic cannot use batch norm (the gradient penalty is per sample; Gulrajani et al. drop it)")
+		}
 	default:
 		return fmt.Errorf("gan: unknown loss %q (want %q or %q)", c.Loss, NonSaturating, WGANGP)
 	}
@@ -145,6 +156,9 @@ func (c Config) Validate() error {
 	case MLP:
 		if len(c.Hidden) == 0 {
 			return fmt.Errorf("gan: the MLP needs at least one hidden layer")
+		}
+		if c.BatchNorm {
+			return fmt.Errorf("gan: batch norm is for the DCGAN players, not the MLP")
 		}
 	case DCGAN:
 		if len(c.GenChannels) == 0 || len(c.DiscChannels) == 0 {

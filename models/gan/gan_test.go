@@ -51,8 +51,8 @@ func snapshot(t *testing.T, s *model.Store) map[string][]float32 {
 	t.Helper()
 	out := map[string][]float32{}
 	for v := range s.IterVariables() {
-		if v.Shape().DType != dtypes.Float32 {
-			continue
+		if v.Shape().DType != dtypes.Float32 || !v.Trainable {
+			continue // batch norm's running averages move with every pass in training
 		}
 		out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
 	}
@@ -76,10 +76,12 @@ func changed(before, after map[string][]float32, prefix string) (moved, total in
 	return moved, total
 }
 
-// Each player's step moves only its own variables: a D step leaves every G variable
-// unchanged, and a G step every D variable.
+// Each player's step moves only its own parameters: a D step leaves every G parameter
+// unchanged, and a G step every D parameter.
 func TestUpdatesMoveOnlyTheirPlayer(t *testing.T) {
-	for _, cfg := range []Config{ToyConfig(2), smallDCGAN(0), smallDCGAN(3), smallDCGAN(0).WithWGANGP(), ToyConfig(1).WithWGANGP()} {
+	bn := smallDCGAN(3)
+	bn.BatchNorm = true
+	for _, cfg := range []Config{ToyConfig(2), smallDCGAN(0), smallDCGAN(3), bn, smallDCGAN(0).WithWGANGP(), ToyConfig(1).WithWGANGP()} {
 		m, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -191,7 +193,9 @@ func trainDiscriminatorAlone(t *testing.T, m *Model, cfg fit.Config, update fit.
 }
 
 func TestShapesAndRanges(t *testing.T) {
-	for _, cfg := range []Config{DefaultConfig(), smallDCGAN(3), ConfigFor(32, 32, 3)} {
+	faces := ConfigFor(32, 32, 3)
+	faces.BatchNorm = true // sampling runs batch norm on its running averages
+	for _, cfg := range []Config{DefaultConfig(), smallDCGAN(3), faces} {
 		m, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -220,6 +224,12 @@ func TestShapesAndRanges(t *testing.T) {
 	}
 	if _, err := New(ConfigFor(27, 27, 1)); err == nil {
 		t.Error("ConfigFor(27, 27, 1): no error")
+	}
+	for _, bad := range []Config{ToyConfig(2), DefaultConfig().WithWGANGP()} {
+		bad.BatchNorm = true
+		if _, err := New(bad); err == nil {
+			t.Errorf("batch norm with %s %s: no error", bad.Arch, bad.Loss)
+		}
 	}
 	bad := DefaultConfig()
 	bad.H = 30

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // Scopes of the two players' variables: each player's optimizer updates only its own.
@@ -74,15 +75,17 @@ func (m *Model) Generator(z, labels *graph.Node) *graph.Node {
 		n := len(c.GenChannels)
 		h0, w0 := c.H>>n, c.W>>n
 		x = blocks.Dense(scope, "project", z, h0*w0*c.GenChannels[0])
-		x = graph.Reshape(activation.Relu(x), b, h0, w0, c.GenChannels[0])
+		x = graph.Reshape(x, b, h0, w0, c.GenChannels[0])
+		x = activation.Relu(m.norm(scope.In("project_norm"), x))
 		for i := range n {
 			out := c.C
 			if i+1 < n {
 				out = c.GenChannels[i+1]
 			}
-			x = blocks.ConvT{Out: out, Kernel: 4, Stride: 2, Pad: 1}.Apply(scope.In("convT_%d", i), x)
+			sc := scope.In("convT_%d", i)
+			x = blocks.ConvT{Out: out, Kernel: 4, Stride: 2, Pad: 1}.Apply(sc, x)
 			if i+1 < n {
-				x = activation.Relu(x)
+				x = activation.Relu(m.norm(sc, x))
 			}
 		}
 	}
@@ -117,12 +120,23 @@ func (m *Model) Discriminator(x, labels *graph.Node) *graph.Node {
 		sizes := blocks.HalvingSizes(c.H, len(c.DiscChannels))
 		h = x
 		for i, ch := range c.DiscChannels {
-			h = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(sizes[i]), Stride: 2, Padding: blocks.Explicit(1)}.
-				Apply(scope.In("conv_%d", i), h)
+			sc := scope.In("conv_%d", i)
+			h = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(sizes[i]), Stride: 2, Padding: blocks.Explicit(1)}.Apply(sc, h)
+			if i > 0 { // not on the first layer: D would see normalized pixels, as DCGAN found
+				h = m.norm(sc, h)
+			}
 			h = activation.LeakyReluWith(h, leak)
 		}
 	}
 	return graph.Reshape(blocks.Dense(scope, "out", h, 1), b)
+}
+
+// norm is batch normalization where the config asks for it, else the identity.
+func (m *Model) norm(scope *model.Scope, x *graph.Node) *graph.Node {
+	if !m.Cfg.BatchNorm {
+		return x
+	}
+	return blocks.BatchNorm{}.Apply(scope, x)
 }
 
 // ToRange maps real data in [0, 1] to the generator's output range ([-1, 1] with Tanh).
