@@ -36,7 +36,8 @@ type Case struct {
 	Build func() (*fit.Stepper, [][]*tensors.Tensor, error)
 }
 
-// Cases are the benchmarked models, by name: mlp_vae, conv_vae and dcgan.
+// Cases are the benchmarked models, by name: mlp_vae, conv_vae, dcgan and dcgan_bn (the
+// DCGAN with batch norm where Radford et al. put it).
 func Cases() []Case {
 	return []Case{
 		{Name: "mlp_vae", Batch: 128, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
@@ -50,18 +51,28 @@ func Cases() []Case {
 			return vaeStep(c)
 		}},
 		{Name: "dcgan", Batch: 64, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
-			m, err := gan.New(gan.DefaultConfig()) // one D update plus one G update per step
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := m.Store.SetRNGStateFromSeed(1); err != nil {
-				return nil, nil, err
-			}
-			s, err := fit.NewStepper(m.Backend, m.Store, m.Updates()...)
-			batch := []*tensors.Tensor{binaryBatch(64)}
-			return s, [][]*tensors.Tensor{batch, batch}, err
+			return ganStep(gan.DefaultConfig())
+		}},
+		{Name: "dcgan_bn", Batch: 64, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			c := gan.DefaultConfig()
+			c.BatchNorm = true
+			return ganStep(c)
 		}},
 	}
+}
+
+// ganStep is one D update plus one G update.
+func ganStep(c gan.Config) (*fit.Stepper, [][]*tensors.Tensor, error) {
+	m, err := gan.New(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.Store.SetRNGStateFromSeed(1); err != nil {
+		return nil, nil, err
+	}
+	s, err := fit.NewStepper(m.Backend, m.Store, m.Updates()...)
+	batch := []*tensors.Tensor{binaryBatch(c.BatchSize)}
+	return s, [][]*tensors.Tensor{batch, batch}, err
 }
 
 // binaryBatch is a fixed batch of binary 28x28 images (30% ones), as the peer's.

@@ -59,11 +59,14 @@ def vae_step(model, opt, x):
 class DCGAN:
     # D: conv k4 s2 64 -> conv k4 s2 128 -> dense; G: z100 -> dense 7x7x128 -> convT k4 s2 64
     # -> convT k4 s2 1, tanh; non-saturating loss, Adam(2e-4, beta1=0.5).
-    def __init__(self):
+    # With bn (dcgan_bn): BatchNorm2d after G's projection and first convT and after D's
+    # second conv, where genlab's gan.Config.BatchNorm puts it.
+    def __init__(self, bn=False):
+        norm = (lambda c: nn.BatchNorm2d(c)) if bn else (lambda c: nn.Identity())
         self.D = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, 2, 1),
-                               nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(7 * 7 * 128, 1))
-        self.G = nn.Sequential(nn.Linear(100, 7 * 7 * 128), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
-                               nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(),
+                               norm(128), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(7 * 7 * 128, 1))
+        self.G = nn.Sequential(nn.Linear(100, 7 * 7 * 128), nn.Unflatten(1, (128, 7, 7)), norm(128), nn.ReLU(),
+                               nn.ConvTranspose2d(128, 64, 4, 2, 1), norm(64), nn.ReLU(),
                                nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
         self.optD = torch.optim.Adam(self.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
         self.optG = torch.optim.Adam(self.G.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -85,7 +88,7 @@ class DCGAN:
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan"])
+    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn"])
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
@@ -93,10 +96,10 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    batch = 64 if a.model == "dcgan" else 128
+    batch = 64 if a.model.startswith("dcgan") else 128
     x = (torch.rand(batch, 1, 28, 28) < 0.3).float()  # a fixed binary batch, as genlab's
-    if a.model == "dcgan":
-        gan = DCGAN()
+    if a.model.startswith("dcgan"):
+        gan = DCGAN(bn=a.model == "dcgan_bn")
         step = lambda: gan.step(x)
     else:
         model = MLPVAE() if a.model == "mlp_vae" else ConvVAE()
