@@ -73,6 +73,8 @@ gan)
 		if [ "$d" = mnist ]; then
 			run "wgan-$d" gan --dataset "$d" --loss wgan-gp --steps "$((s / ${WGAN_DIV:-4}))" --seed 1
 			evaluate "wgan-$d" --dataset "$d"
+			run "dcgan-bn-$d" gan --dataset "$d" --batchnorm --steps "$s" --seed 1
+			evaluate "dcgan-bn-$d" --dataset "$d"
 		fi
 	done
 	;;
