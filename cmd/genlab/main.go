@@ -213,17 +213,21 @@ func cmdTrain(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// override applies --batch and --lr, where given, to any model's configuration.
+	override := func(batchSize *int, rate *float64) {
+		if *batch > 0 {
+			*batchSize = *batch
+		}
+		if *lr > 0 {
+			*rate = *lr
+		}
+	}
 	acfg := ae.DefaultConfig()
 	acfg.Arch, acfg.H, acfg.W, acfg.C = ae.Arch(*arch), train.H, train.W, train.C
 	if *latent > 0 {
 		acfg.Latent = *latent
 	}
-	if *batch > 0 {
-		acfg.BatchSize = *batch
-	}
-	if *lr > 0 {
-		acfg.LearningRate = *lr
-	}
+	override(&acfg.BatchSize, &acfg.LearningRate)
 	fc := fit.DefaultConfig()
 	fc.Steps, fc.Seed, fc.CheckpointDir, fc.CheckpointEvery = *steps, *seed, *ckpt, *every
 	start := time.Now()
@@ -271,12 +275,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 		if *latent > 0 {
 			gcfg.Noise = *latent
 		}
-		if *batch > 0 {
-			gcfg.BatchSize = *batch
-		}
-		if *lr > 0 {
-			gcfg.LearningRate = *lr
-		}
+		override(&gcfg.BatchSize, &gcfg.LearningRate)
 		m, err := gan.New(gcfg)
 		if err != nil {
 			return err
@@ -287,12 +286,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 		sample = m.Sample
 	case classifier.ModelName:
 		ccfg := classifier.ConfigFor(train)
-		if *batch > 0 {
-			ccfg.BatchSize = *batch
-		}
-		if *lr > 0 {
-			ccfg.LearningRate = *lr
-		}
+		override(&ccfg.BatchSize, &ccfg.LearningRate)
 		m, err := classifier.New(ccfg)
 		if err != nil {
 			return err
