@@ -33,6 +33,11 @@ evaluate() { # evaluate NAME ARGS...
 	grep '^metric' "$out" | sed "s/^/$name /"
 }
 
+figure() { # figure NAME: 64 samples of the run's model (seed 1), for the README
+	mkdir -p docs/figures
+	bin/genlab sample --ckpt "runs/results/$1" --n 64 --out "docs/figures/$1.png"
+}
+
 case "${1:-}" in
 sweep)
 	for z in 2 4 8 16 32 64; do
@@ -64,17 +69,22 @@ gan)
 		[ "$d" = utkface ] && s=$((steps * 3 / 2)) # 8,765 faces: more steps per epoch seen
 		run "dcgan-$d" gan --dataset "$d" --steps "$s" --seed 1
 		evaluate "dcgan-$d" --dataset "$d"
+		figure "dcgan-$d"
 		if [ "$d" != utkface ]; then
 			run "cgan-$d" gan --dataset "$d" --conditional --steps "$s" --seed 1
 			evaluate "cgan-$d" --dataset "$d"
+			figure "cgan-$d"
 			run "vae-$d" vae --dataset "$d" --arch conv --latent 32 --steps "$s" --seed 1
 			evaluate "vae-$d" --dataset "$d" --k 1 --probe-n 0
+			figure "vae-$d"
 		fi
 		if [ "$d" = mnist ]; then
 			run "wgan-$d" gan --dataset "$d" --loss wgan-gp --steps "$((s / ${WGAN_DIV:-4}))" --seed 1
 			evaluate "wgan-$d" --dataset "$d"
+			figure "wgan-$d"
 			run "dcgan-bn-$d" gan --dataset "$d" --batchnorm --steps "$s" --seed 1
 			evaluate "dcgan-bn-$d" --dataset "$d"
+			figure "dcgan-bn-$d"
 		fi
 	done
 	;;
