@@ -56,6 +56,7 @@ nll)
 	# K=100 importance samples over the 10,000 test images: 10^6 decoder passes, about
 	# 20 minutes on 2 cores (K=1000 would take hours). The Frechet distance comes with it.
 	evaluate vae-mnist-conv --dataset mnist --k "${K:-100}" --probe-n 10000
+	figure vae-mnist-conv
 	;;
 gan)
 	# Every generator scored by the same Frechet distance (10,000 samples against 10,000
