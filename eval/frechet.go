@@ -163,28 +163,65 @@ type FD struct {
 	N     int
 }
 
-// FrechetWithFloor scores n generated images against n test images and, as the floor,
-// n training images against the same test images, all in f's feature space.
-func FrechetWithFloor(f FeatureFunc, generated []float32, train, test *datasets.Images, n int) (FD, error) {
-	if n < 2 || train.N < n || test.N < n || len(generated) != n*test.ImageSize() {
-		return FD{}, fmt.Errorf("eval: Frechet distance of %d samples (%d values) needs %d training and test images; have %d and %d",
-			n, len(generated), n, train.N, test.N)
+// Reference is a dataset's side of the Frechet distance, computed once and shared by
+// every generator scored against it: the test images' feature Gaussian and the floor.
+type Reference struct {
+	f     FeatureFunc
+	test  Gaussian
+	d     int // feature size
+	floor float64
+	n     int
+}
+
+// NewReference fits the Gaussian of n test images in f's feature space and, as the
+// floor, the distance of n training images to it.
+func NewReference(f FeatureFunc, train, test *datasets.Images, n int) (*Reference, error) {
+	if n < 2 || train.N < n || test.N < n {
+		return nil, fmt.Errorf("eval: a Frechet distance of %d samples needs %d training and test images; have %d and %d",
+			n, n, train.N, test.N)
 	}
-	// The test set's Gaussian is fitted once and shared by both distances.
 	gTest, d, err := featureGaussian(f, test.Subset(n).Pixels, n, 0)
+	if err != nil {
+		return nil, err
+	}
+	r := &Reference{f: f, test: gTest, d: d, n: n}
+	gTrain, _, err := featureGaussian(f, train.Subset(n).Pixels, n, d)
+	if err != nil {
+		return nil, err
+	}
+	if r.floor, err = FrechetDistance(gTrain, gTest); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// N is the number of samples a Score takes.
+func (r *Reference) N() int { return r.n }
+
+// Score is the distance of N() generated images (flat NHWC values, the dataset's image
+// size) to the test images, with the floor beside it.
+func (r *Reference) Score(generated []float32) (FD, error) {
+	g, _, err := featureGaussian(r.f, generated, r.n, r.d)
 	if err != nil {
 		return FD{}, err
 	}
-	var dist [2]float64
-	for i, images := range [][]float32{generated, train.Subset(n).Pixels} {
-		g, _, err := featureGaussian(f, images, n, d)
-		if err != nil {
-			return FD{}, err
-		}
-		if dist[i], err = FrechetDistance(g, gTest); err != nil {
-			return FD{}, err
-		}
+	model, err := FrechetDistance(g, r.test)
+	if err != nil {
+		return FD{}, err
 	}
-	model, floor := dist[0], dist[1]
-	return FD{Model: model, Floor: floor, N: n}, nil
+	return FD{Model: model, Floor: r.floor, N: r.n}, nil
+}
+
+// FrechetWithFloor scores n generated images against n test images and, as the floor,
+// n training images against the same test images, all in f's feature space. To score
+// several generators on one dataset, make a Reference once instead.
+func FrechetWithFloor(f FeatureFunc, generated []float32, train, test *datasets.Images, n int) (FD, error) {
+	if len(generated) != n*test.ImageSize() {
+		return FD{}, fmt.Errorf("eval: Frechet distance of %d samples got %d values (want %d)", n, len(generated), n*test.ImageSize())
+	}
+	r, err := NewReference(f, train, test, n)
+	if err != nil {
+		return FD{}, err
+	}
+	return r.Score(generated)
 }

@@ -119,3 +119,42 @@ func TestFrechetFeatures(t *testing.T) {
 		t.Errorf("train = test gives floor %g (want 0) and model %g (want > 0); err %v", r.Floor, r.Model, err)
 	}
 }
+
+// A Reference computes the test Gaussian and the floor once: scoring two generators
+// with it gives FrechetWithFloor's numbers with two feature passes fewer each.
+func TestReferenceSharesTheTestSide(t *testing.T) {
+	rng := datasets.Rand(7, 9)
+	const n, d = 200, 4
+	px := func(scale, shift float64) []float32 {
+		v := make([]float32, n*d)
+		for i := range v {
+			v[i] = float32(scale*rng.NormFloat64() + shift)
+		}
+		return v
+	}
+	train := &datasets.Images{Name: "t", N: n, H: 2, W: 2, C: 1, Pixels: px(1, 0)}
+	test := &datasets.Images{Name: "t", N: n, H: 2, W: 2, C: 1, Pixels: px(1, 0)}
+	calls := 0
+	ident := func(x []float32, n int) ([]float32, error) { calls++; return x, nil }
+	ref, err := NewReference(ident, train, test, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 2 || ref.N() != n {
+		t.Fatalf("NewReference: %d feature passes (want 2: test and train), N %d", calls, ref.N())
+	}
+	for _, gen := range [][]float32{px(2, 1), px(1, 0.5)} {
+		calls = 0
+		got, err := ref.Score(gen)
+		if err != nil || calls != 1 {
+			t.Fatalf("Score: %v, %d feature passes (want 1)", err, calls)
+		}
+		want, err := FrechetWithFloor(ident, gen, train, test, n)
+		if err != nil || got != want {
+			t.Errorf("Reference.Score %+v, FrechetWithFloor %+v (%v)", got, want, err)
+		}
+	}
+	if _, err := ref.Score(px(1, 0)[:d]); err == nil {
+		t.Error("Score of 1 sample against a reference of 200: no error")
+	}
+}
