@@ -33,9 +33,9 @@ evaluate() { # evaluate NAME ARGS...
 	grep '^metric' "$out" | sed "s/^/$name /"
 }
 
-figure() { # figure NAME: 64 samples of the run's model (seed 1), for the README
+figure() { # figure NAME [N]: N (64) samples of the run's model (seed 1), for the README
 	mkdir -p docs/figures
-	bin/genlab sample --ckpt "runs/results/$1" --n 64 --out "docs/figures/$1.png"
+	bin/genlab sample --ckpt "runs/results/$1" --n "${2:-64}" --out "docs/figures/$1.png"
 }
 
 case "${1:-}" in
@@ -74,7 +74,7 @@ gan)
 		if [ "$d" != utkface ]; then
 			run "cgan-$d" gan --dataset "$d" --conditional --steps "$s" --seed 1
 			evaluate "cgan-$d" --dataset "$d"
-			figure "cgan-$d"
+			figure "cgan-$d" 80 # one row per class, 8 in each
 			run "vae-$d" vae --dataset "$d" --arch conv --latent 32 --steps "$s" --seed 1
 			evaluate "vae-$d" --dataset "$d" --k 1 --probe-n 0
 			figure "vae-$d"

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"math"
 	"os"
 	"os/signal"
@@ -234,6 +235,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 	var hist *fit.History
 	var recon func([]float32, int) ([]float32, error)
 	var sample func(int, uint64) ([]float32, error)
+	var g *gan.Model // a GAN's figure may be a class grid
 	switch which {
 	case ae.ModelName:
 		m, err := ae.New(acfg)
@@ -283,7 +285,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 		if hist, err = m.Train(ctx, train, fc); err != nil {
 			return err
 		}
-		sample = m.Sample
+		sample, g = m.Sample, m
 	case classifier.ModelName:
 		ccfg := classifier.ConfigFor(train)
 		override(&ccfg.BatchSize, &ccfg.LearningRate)
@@ -320,11 +322,11 @@ func cmdTrain(ctx context.Context, args []string) error {
 		return nil
 	}
 	if sample != nil {
-		s, err := sample(64, 1)
+		img, err := samplesFigure(sample, g, 64, 1, train.H, train.W, train.C)
 		if err != nil {
 			return err
 		}
-		return lab.WritePNG(filepath.Join(*ckpt, "samples.png"), lab.Grid(s, 64, train.H, train.W, train.C, 8, 2))
+		return lab.WritePNG(filepath.Join(*ckpt, "samples.png"), img)
 	}
 	test, err := loadData(ctx, datasets.Dir(c.data), *dataset, mnist.Test, *seed)
 	if err != nil {
@@ -343,7 +345,7 @@ func cmdSample(args []string) error {
 	var c common
 	c.register(fs)
 	ckpt := fs.String("ckpt", filepath.Join("runs", "vae-mnist"), "checkpoint directory of a trained VAE or GAN")
-	n := fs.Int("n", 64, "number of samples")
+	n := fs.Int("n", 64, "number of samples (a conditional GAN: n/classes of each class, one row per class)")
 	seed := fs.Uint64("seed", 1, "sampling seed")
 	out := fs.String("out", "", "output PNG (default CKPT/samples.png)")
 	fs.Parse(args)
@@ -357,6 +359,7 @@ func cmdSample(args []string) error {
 	// Both generative models sample the same way; only loading differs.
 	var sample func(n int, seed uint64) ([]float32, error)
 	var h, w, ch int
+	var g *gan.Model
 	switch meta["model"] {
 	case vae.ModelName:
 		m, err := vae.Load(*ckpt)
@@ -364,27 +367,47 @@ func cmdSample(args []string) error {
 			return err
 		}
 		sample, h, w, ch = m.Sample, m.Cfg.H, m.Cfg.W, m.Cfg.C
-	case gan.ModelName: // a conditional GAN's sample i has class i % classes
+	case gan.ModelName:
 		m, err := gan.Load(*ckpt)
 		if err != nil {
 			return err
 		}
-		sample, h, w, ch = m.Sample, m.Cfg.H, m.Cfg.W, m.Cfg.C
+		sample, h, w, ch, g = m.Sample, m.Cfg.H, m.Cfg.W, m.Cfg.C, m
 	default:
 		return fmt.Errorf("sample: %s holds a %q model, which has no prior to sample (want vae or gan)", *ckpt, meta["model"])
 	}
-	s, err := sample(*n, *seed)
+	img, err := samplesFigure(sample, g, *n, *seed, h, w, ch)
 	if err != nil {
 		return err
 	}
 	if *out == "" {
 		*out = filepath.Join(*ckpt, "samples.png")
 	}
-	if err := lab.WritePNG(*out, lab.Grid(s, *n, h, w, ch, 8, 2)); err != nil {
+	if err := lab.WritePNG(*out, img); err != nil {
 		return err
 	}
 	fmt.Println("wrote", *out)
 	return nil
+}
+
+// samplesFigure draws n samples (seed) in rows of 8; a conditional GAN (g non-nil with
+// classes) draws its class grid instead: one row per class, n/classes samples in each,
+// the same noise down every column.
+func samplesFigure(sample func(int, uint64) ([]float32, error), g *gan.Model, n int, seed uint64, h, w, c int) (*image.RGBA, error) {
+	cols := 8
+	var s []float32
+	var err error
+	if g != nil && g.Cfg.Classes > 0 {
+		cols = max(1, n/g.Cfg.Classes)
+		n = g.Cfg.Classes * cols
+		s, err = g.ClassGrid(cols, seed)
+	} else {
+		s, err = sample(n, seed)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return lab.Grid(s, n, h, w, c, cols, 2), nil
 }
 
 // autoencoder is what eval needs of the AE and the VAE alike.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,9 +68,16 @@ func TestCLISmoke(t *testing.T) {
 			t.Errorf("train gan did not write %s: %v", f, err)
 		}
 	}
-	run("sample", "--ckpt", ganDir, "--n", "9", "--out", filepath.Join(dir, "gan-samples.png"))
-	if _, err := os.Stat(filepath.Join(dir, "gan-samples.png")); err != nil {
+	// A conditional GAN's figure is its class grid: --n 7 with 3 classes is 3 rows of 2.
+	run("sample", "--ckpt", ganDir, "--n", "7", "--out", filepath.Join(dir, "gan-samples.png"))
+	if f, err := os.Open(filepath.Join(dir, "gan-samples.png")); err != nil {
 		t.Errorf("sample from a GAN: %v", err)
+	} else {
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if cell := (cfg.Width - 1) / 2; err != nil || cfg.Height != 3*cell+1 {
+			t.Errorf("class grid of 3 classes, --n 7: %dx%d pixels, want 2 columns and 3 rows of square cells (%v)", cfg.Width, cfg.Height, err)
+		}
 	}
 	// The GAN and the VAE are scored by the same Frechet distance, in the features of a
 	// classifier that eval trains on first use (and genlab train classifier can train).

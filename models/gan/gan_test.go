@@ -237,3 +237,46 @@ func TestShapesAndRanges(t *testing.T) {
 		t.Error("a 30x30 DCGAN (not a multiple of 4): no error")
 	}
 }
+
+// A class grid has class r in row r and the same noise down each column: every cell is
+// what Generate makes of its column's noise vector and its row's label.
+func TestClassGrid(t *testing.T) {
+	cfg := smallDCGAN(3)
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cols = 4
+	grid, err := m.ClassGrid(cols, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := cfg.H * cfg.W * cfg.C
+	if len(grid) != cfg.Classes*cols*size {
+		t.Fatalf("%d values, want %d rows of %d samples", len(grid), cfg.Classes, cols)
+	}
+	z := m.NoiseOf(cols, 5)
+	for _, cell := range [][2]int{{0, 0}, {1, 3}, {2, 1}} {
+		row, col := cell[0], cell[1]
+		one, err := m.Generate(z[col*cfg.Noise:(col+1)*cfg.Noise], []int32{int32(row)}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := grid[(row*cols+col)*size : (row*cols+col+1)*size]
+		for i := range one {
+			if math.Abs(float64(got[i]-one[i])) > 1e-5 {
+				t.Fatalf("cell (class %d, column %d) value %d: %g, Generate gives %g", row, col, i, got[i], one[i])
+			}
+		}
+	}
+	if _, err := m.ClassGrid(0, 5); err == nil {
+		t.Error("a class grid of 0 columns: no error")
+	}
+	plain, err := New(smallDCGAN(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.ClassGrid(4, 5); err == nil {
+		t.Error("a class grid of an unconditional GAN: no error")
+	}
+}

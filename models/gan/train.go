@@ -149,6 +149,30 @@ func (m *Model) Sample(n int, seed uint64) ([]float32, error) {
 	return m.Generate(m.NoiseOf(n, seed), labels, n)
 }
 
+// ClassGrid draws a conditional GAN's class grid: row r has class r, and the same cols
+// noise vectors (from seed) run down every column, so a column shows what the noise
+// carries (style: slant, thickness) once the class is fixed. It returns Classes*cols
+// samples in row order, for lab.Grid with cols columns.
+func (m *Model) ClassGrid(cols int, seed uint64) ([]float32, error) {
+	c := m.Cfg
+	if c.Classes == 0 {
+		return nil, fmt.Errorf("gan: a class grid needs a conditional GAN (Classes > 0)")
+	}
+	if cols < 1 {
+		return nil, fmt.Errorf("gan: a class grid of %d columns", cols)
+	}
+	z := m.NoiseOf(cols, seed)
+	noise := make([]float32, 0, c.Classes*len(z))
+	labels := make([]int32, 0, c.Classes*cols)
+	for class := range int32(c.Classes) {
+		noise = append(noise, z...)
+		for range cols {
+			labels = append(labels, class)
+		}
+	}
+	return m.Generate(noise, labels, c.Classes*cols)
+}
+
 // DiscriminatorProb returns D(x) (probabilities, not logits) for n samples in the data
 // range (unconditional models): the curve the 1-D story plots.
 func (m *Model) DiscriminatorProb(x []float32, n int) ([]float32, error) {
