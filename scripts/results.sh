@@ -59,8 +59,8 @@ nll)
 	figure vae-mnist-conv
 	;;
 gan)
-	# Every generator scored by the same Frechet distance (10,000 samples against 10,000
-	# training images; the floor is training images against test images), in the
+	# Every generator scored by the same Frechet distance (10,000 samples against the
+	# 10,000 test images; the floor is as many training images against them), in the
 	# features of the dataset's lab classifier (trained into runs/classifier-DATASET on
 	# first use). WGAN-GP's step costs about 5 critic updates with a second-order penalty,
 	# so it gets the GAN's wall time, not its step count: GAN_STEPS / WGAN_DIV steps.
