@@ -129,4 +129,7 @@ func TestCLISmoke(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(fDir, "samples.png")); err != nil {
 		t.Errorf("train gan --dataset utkface: %v", err)
 	}
+	if out, err := exec.Command(bin, "train", "vae", "--dataset", "utkface", "--data", data, "--steps", "1", "--ckpt", filepath.Join(dir, "fvae")).CombinedOutput(); err == nil || !strings.Contains(string(out), "colour") {
+		t.Errorf("train vae --dataset utkface should refuse to binarize colour faces: %v\n%s", err, out)
+	}
 }
