@@ -249,11 +249,11 @@ func cmdTrain(ctx context.Context, args []string) error {
 	case vae.ModelName:
 		vcfg := vae.DefaultConfig()
 		vcfg.Config, vcfg.Beta = acfg, *beta
-		if *dataset == faces.Name {
-			// Binarizing colour faces would throw away what the model is for; the
-			// Gaussian decoder (vae.Gaussian) fits them, but eval's likelihood assumes
-			// binarized test images, so the CLI refuses rather than score it wrongly.
-			return fmt.Errorf("train vae: --dataset %s is colour; the CLI's VAE binarizes its data (a Bernoulli decoder), which does not fit faces (in Go: vae.Config{Likelihood: vae.Gaussian, Binarize: false})", faces.Name)
+		if train.C != 1 {
+			// Binarizing colour images (the faces) would throw away what the model is
+			// for; the Gaussian decoder (vae.Gaussian) fits them, but eval's likelihood
+			// assumes binarized test images, so the CLI refuses rather than score it wrongly.
+			return fmt.Errorf("train vae: --dataset %s is colour; the CLI's VAE binarizes its data (a Bernoulli decoder), which does not fit colour images (in Go: vae.Config{Likelihood: vae.Gaussian, Binarize: false})", *dataset)
 		}
 		vcfg.Binarize = *dataset != "shapes" // shapes are binary already
 		m, err := vae.New(vcfg)
