@@ -25,15 +25,27 @@ type Likelihood struct {
 	NLL  float64 // importance-weighted estimate of -log p(x), nats per image
 }
 
+// BinaryModel is a LogWeighter that says whether its likelihood is over binary images
+// (a Bernoulli decoder) or continuous ones (a Gaussian decoder). A model that does not
+// say is taken to be binary, the protocol for MNIST likelihoods.
+type BinaryModel interface {
+	BinaryData() bool
+}
+
 // NLL estimates the test negative log-likelihood of data under m with k importance
-// samples (Burda et al., 2016): -mean_i log (1/k sum_k w_ik). The images are binarized
-// once with seed (a fixed binarization of the test set, as in the literature).
+// samples (Burda et al., 2016): -mean_i log (1/k sum_k w_ik). For a binary model the
+// images are binarized once with seed (a fixed binarization of the test set, as in the
+// literature); a continuous one (BinaryData false) is scored on the pixels as they are,
+// and its numbers are densities, in nats per image, not comparable with binary ones.
 func NLL(m LogWeighter, data *datasets.Images, k int, seed uint64) (Likelihood, error) {
 	if k < 1 {
 		return Likelihood{}, fmt.Errorf("eval: k = %d < 1", k)
 	}
-	px := append([]float32(nil), data.Pixels...)
-	datasets.Binarize(datasets.Rand(seed, 0xb1), px)
+	px := data.Pixels
+	if b, ok := m.(BinaryModel); !ok || b.BinaryData() {
+		px = append([]float32(nil), data.Pixels...)
+		datasets.Binarize(datasets.Rand(seed, 0xb1), px)
+	}
 	w, err := m.LogWeightsOf(px, data.N, k)
 	if err != nil {
 		return Likelihood{}, err

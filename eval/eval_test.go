@@ -2,6 +2,7 @@ package eval
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/genlab-go/genlab/datasets"
@@ -31,6 +32,43 @@ func TestNLLByHand(t *testing.T) {
 	// The importance-weighted bound is tighter than the ELBO: -NLL >= ELBO.
 	if -got.NLL < got.ELBO {
 		t.Errorf("-NLL %g < ELBO %g", -got.NLL, got.ELBO)
+	}
+}
+
+// seenPixels records the pixels NLL scores; binary says what BinaryData answers.
+type seenPixels struct {
+	binary bool
+	got    []float32
+}
+
+func (s *seenPixels) BinaryData() bool { return s.binary }
+
+func (s *seenPixels) LogWeightsOf(x []float32, n, k int) ([]float32, error) {
+	s.got = append([]float32(nil), x...)
+	return make([]float32, n*k), nil
+}
+
+// A Bernoulli model is scored on a binarization of the test images, a Gaussian one on
+// the images as they are; NLL never changes the caller's pixels.
+func TestNLLBinarizesOnlyBinaryModels(t *testing.T) {
+	px := []float32{0.1, 0.5, 0.9, 0.3}
+	d := &datasets.Images{Name: "toy", N: 1, H: 2, W: 2, C: 1, Pixels: append([]float32(nil), px...)}
+	for _, binary := range []bool{true, false} {
+		m := &seenPixels{binary: binary}
+		if _, err := NLL(m, d, 1, 1); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range m.got {
+			if binary && v != 0 && v != 1 {
+				t.Errorf("binary model scored pixel %d = %g, want 0 or 1", i, v)
+			}
+			if !binary && v != px[i] {
+				t.Errorf("continuous model scored pixel %d = %g, want %g as given", i, v, px[i])
+			}
+		}
+		if !slices.Equal(d.Pixels, px) {
+			t.Fatalf("NLL changed the data: %v, want %v", d.Pixels, px)
+		}
 	}
 }
 

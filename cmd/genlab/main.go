@@ -249,13 +249,15 @@ func cmdTrain(ctx context.Context, args []string) error {
 	case vae.ModelName:
 		vcfg := vae.DefaultConfig()
 		vcfg.Config, vcfg.Beta = acfg, *beta
-		if train.C != 1 {
+		switch {
+		case train.C != 1:
 			// Binarizing colour images (the faces) would throw away what the model is
-			// for; the Gaussian decoder (vae.Gaussian) fits them, but eval's likelihood
-			// assumes binarized test images, so the CLI refuses rather than score it wrongly.
-			return fmt.Errorf("train vae: --dataset %s is colour; the CLI's VAE binarizes its data (a Bernoulli decoder), which does not fit colour images (in Go: vae.Config{Likelihood: vae.Gaussian, Binarize: false})", *dataset)
+			// for: they get the Gaussian decoder on their pixels as they are (and eval
+			// scores them so, eval.BinaryModel).
+			vcfg.Likelihood, vcfg.Binarize = vae.Gaussian, false
+		case *dataset == "shapes":
+			vcfg.Binarize = false // binary already
 		}
-		vcfg.Binarize = *dataset != "shapes" // shapes are binary already
 		m, err := vae.New(vcfg)
 		if err != nil {
 			return err

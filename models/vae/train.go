@@ -56,6 +56,10 @@ func (m *Model) Sample(n int, seed uint64) ([]float32, error) {
 	return m.Decode(z, n)
 }
 
+// BinaryData reports whether the decoder models binary pixels (Bernoulli) rather than
+// continuous ones (Gaussian): eval.NLL binarizes the test images only for the former.
+func (m *Model) BinaryData() bool { return m.Cfg.Likelihood == Bernoulli }
+
 // LogWeightsOf returns the importance log-weights [n, k] of n images (see LogWeights).
 func (m *Model) LogWeightsOf(images []float32, n, k int) ([]float32, error) {
 	mp, err := m.Mapper(fmt.Sprintf("vae/logweights/%d", k), func(scope *model.Scope, x *graph.Node) *graph.Node {
