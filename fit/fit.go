@@ -92,7 +92,7 @@ type Record struct {
 type History struct {
 	Records   []Record
 	StartStep int // step the run resumed from (0 for a fresh run)
-	EndStep   int
+	EndStep   int // step the model is at: StartStep when the checkpoint had cfg.Steps already
 	Wall      time.Duration
 	StepsPerS float64
 }
@@ -243,7 +243,7 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 			}
 		}
 	}
-	hist.EndStep = cfg.Steps
+	hist.EndStep = max(start, cfg.Steps) // a checkpoint past cfg.Steps is not rolled back
 	hist.Wall = time.Since(t0)
 	if n := cfg.Steps - start; n > 0 {
 		hist.StepsPerS = float64(n) / hist.Wall.Seconds()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/genlab-go/genlab/backend"
@@ -68,9 +69,19 @@ func TestResumeIsExact(t *testing.T) {
 	if len(steps) < 2 || steps[0] > 10 || steps[len(steps)-1] != 20 {
 		t.Errorf("resumed history covers steps %v, want from the first run's reports to 20", steps)
 	}
+	var out strings.Builder
+	cfg.Progress = &out
 	h2, err := Run(context.Background(), be, model.NewStore(), cfg, b, u)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if h2.StartStep != 20 || h2.EndStep != 20 || !strings.Contains(out.String(), "nothing to train") {
+		t.Errorf("a finished run resumed: steps %d to %d, said %q; want 20 to 20 and nothing to train", h2.StartStep, h2.EndStep, out.String())
+	}
+	// Asking for fewer steps than the checkpoint has neither trains nor rolls back.
+	cfg.Steps, cfg.Progress = 5, nil
+	if h3, err := Run(context.Background(), be, model.NewStore(), cfg, b, u); err != nil || h3.EndStep != 20 {
+		t.Errorf("asked for 5 steps of a 20-step checkpoint: end step %d (%v), want 20", h3.EndStep, err)
 	}
 	if s2, _ := h2.Series("reg", "loss"); len(s2) != len(steps) {
 		t.Errorf("a finished run resumed again returns %d records, want %d", len(s2), len(steps))

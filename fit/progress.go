@@ -88,6 +88,11 @@ func (p *progress) finish(h *History) {
 	if p.w == nil {
 		return
 	}
+	if h.EndStep == h.StartStep {
+		// A finished run resumed (a notebook cell run again): say so, not "0 steps/s".
+		fmt.Fprintf(p.w, "fit: the checkpoint is at step %d (asked for %d): nothing to train\n", h.EndStep, p.end)
+		return
+	}
 	if p.live {
 		fmt.Fprintln(p.w)
 	}

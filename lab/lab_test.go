@@ -65,10 +65,13 @@ func TestInterpolation(t *testing.T) {
 		t.Errorf("Lerp = %v", l)
 	}
 	// Slerp keeps the norm (3) all along the arc; the line's midpoint has norm 3/sqrt(2).
-	for i, z := range s {
-		if n := math.Hypot(float64(z[0]), float64(z[1])); math.Abs(n-3) > 1e-5 {
+	for i, n := range Norms(s) {
+		if math.Abs(n-3) > 1e-5 {
 			t.Errorf("Slerp point %d has norm %g, want 3", i, n)
 		}
+	}
+	if n := Norms(l)[2]; math.Abs(n-3/math.Sqrt2) > 1e-6 {
+		t.Errorf("Lerp midpoint has norm %g, want 3/sqrt(2)", n)
 	}
 	tr := Traversal([]float32{0, 0, 0}, []int{0, 2}, []float64{-1, 1})
 	if len(tr) != 4 || tr[1][0] != 1 || tr[1][2] != 0 || tr[3][2] != 1 {

@@ -111,6 +111,20 @@ func Manifold2D(n int) [][]float32 {
 	return out
 }
 
+// Norms returns the Euclidean norm of each code: what separates a straight path from a
+// spherical one in a Gaussian prior, where samples' norms concentrate near sqrt(d).
+func Norms(codes [][]float32) []float64 {
+	out := make([]float64, len(codes))
+	for i, c := range codes {
+		var s float64
+		for _, v := range c {
+			s += float64(v) * float64(v)
+		}
+		out[i] = math.Sqrt(s)
+	}
+	return out
+}
+
 // Flatten concatenates codes into one row-major slice, ready to become a tensor.
 func Flatten(codes [][]float32) []float32 {
 	var out []float32
