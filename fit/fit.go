@@ -61,6 +61,10 @@ type Config struct {
 	Reports  int
 	// Meta is saved in the checkpoint (model name, configuration) for the CLI to read back.
 	Meta map[string]string
+	// OnCheckpoint, if set, runs after every checkpoint this run writes (the final one
+	// included) with the step it holds: to draw samples over training, say. An error
+	// stops the run; the checkpoint is already written.
+	OnCheckpoint func(step int) error
 }
 
 // DefaultConfig is 1000 steps, seed 1, no checkpoints, progress on stderr (on stdout
@@ -182,7 +186,13 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 			return err
 		}
 		meta[historyKey] = string(raw)
-		return Save(cfg.CheckpointDir, store, int64(step), meta)
+		if err := Save(cfg.CheckpointDir, store, int64(step), meta); err != nil {
+			return err
+		}
+		if cfg.OnCheckpoint != nil {
+			return cfg.OnCheckpoint(step)
+		}
+		return nil
 	}
 	for step := start; step < cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -207,5 +208,41 @@ func TestRepeatRunsAnUpdateSeveralTimesPerStep(t *testing.T) {
 	// The repeated update's record averages its runs: its mse metric equals its loss.
 	if r := h.Last("reg"); r.Loss <= 0 || r.Metrics["mse"] != r.Loss {
 		t.Errorf("record %+v: want the mean over the repeated runs (loss = mse > 0)", r)
+	}
+}
+
+// OnCheckpoint sees every checkpoint the run writes, after it is on disk, and with the
+// store holding that step's weights (what a samples-over-training figure needs).
+func TestOnCheckpoint(t *testing.T) {
+	be := backend.MustNew("go")
+	b, u := regression(0.01)
+	cfg := DefaultConfig()
+	cfg.Progress = nil
+	cfg.Steps, cfg.CheckpointEvery, cfg.CheckpointDir = 12, 5, t.TempDir()
+	s := model.NewStore()
+	var steps []int
+	var w []float32
+	cfg.OnCheckpoint = func(step int) error {
+		if got, _, err := Load(cfg.CheckpointDir, model.NewStore()); err != nil || got != int64(step) {
+			t.Errorf("OnCheckpoint(%d) ran before the checkpoint was written: on disk %d (%v)", step, got, err)
+		}
+		steps = append(steps, step)
+		w = append(w, weights(t, s)[0])
+		return nil
+	}
+	if _, err := Run(context.Background(), be, s, cfg, b, u); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(steps, []int{5, 10, 12}) {
+		t.Errorf("OnCheckpoint ran at steps %v, want [5 10 12]", steps)
+	}
+	if len(w) == 3 && (w[0] == w[1] || w[2] != weights(t, s)[0]) {
+		t.Errorf("weights seen at the checkpoints %v: want them to change and to end at the final %g", w, weights(t, s)[0])
+	}
+	// An error from the callback stops the run.
+	cfg.CheckpointDir, cfg.Steps = t.TempDir(), 12
+	cfg.OnCheckpoint = func(int) error { return errors.New("disk full") }
+	if _, err := Run(context.Background(), be, model.NewStore(), cfg, b, u); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("a failing OnCheckpoint: err = %v, want it returned", err)
 	}
 }

@@ -290,6 +290,15 @@ func cmdTrain(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		// A GAN's loss says little about its samples: draw the same fixed noise at
+		// every checkpoint, so the grids show training as notebooks 05 and 06 do.
+		fc.OnCheckpoint = func(step int) error {
+			img, err := samplesFigure(m.Sample, m, 64, 1, train.H, train.W, train.C)
+			if err != nil {
+				return err
+			}
+			return lab.WritePNG(filepath.Join(*ckpt, fmt.Sprintf("samples-%06d.png", step)), img)
+		}
 		if hist, err = m.Train(ctx, train, fc); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"image/png"
 	"os"
 	"os/exec"
@@ -63,11 +64,17 @@ func TestCLISmoke(t *testing.T) {
 	}
 	// A conditional DCGAN on the shapes (3 classes): train writes samples, sample reads it.
 	ganDir := filepath.Join(dir, "gan")
-	run("train", "gan", "--dataset", "shapes", "--conditional", "--batchnorm", "--steps", "4", "--batch", "8", "--ckpt", ganDir)
-	for _, f := range []string{"checkpoint.genlab", "samples.png"} {
+	run("train", "gan", "--dataset", "shapes", "--conditional", "--batchnorm", "--steps", "4", "--batch", "8", "--ckpt-every", "2", "--ckpt", ganDir)
+	for _, f := range []string{"checkpoint.genlab", "samples.png", "samples-000002.png", "samples-000004.png"} {
 		if _, err := os.Stat(filepath.Join(ganDir, f)); err != nil {
 			t.Errorf("train gan did not write %s: %v", f, err)
 		}
+	}
+	// The grids over training use the same noise: the last one is the final figure.
+	last, err1 := os.ReadFile(filepath.Join(ganDir, "samples-000004.png"))
+	final, err2 := os.ReadFile(filepath.Join(ganDir, "samples.png"))
+	if err1 != nil || err2 != nil || !bytes.Equal(last, final) {
+		t.Errorf("samples at the last checkpoint differ from samples.png (%v, %v)", err1, err2)
 	}
 	// A conditional GAN's figure is its class grid: --n 7 with 3 classes is 3 rows of 2.
 	run("sample", "--ckpt", ganDir, "--n", "7", "--out", filepath.Join(dir, "gan-samples.png"))
