@@ -234,8 +234,9 @@ func cmdTrain(ctx context.Context, args []string) error {
 	start := time.Now()
 	var hist *fit.History
 	var recon func([]float32, int) ([]float32, error)
-	var sample func(int, uint64) ([]float32, error)
-	var g *gan.Model // a GAN's figure may be a class grid
+	// writeSamples draws a GAN's figure from fixed noise (a conditional GAN's: its
+	// class grid) into a PNG; nil for the other models, which show reconstructions.
+	var writeSamples func(path string) error
 	switch which {
 	case ae.ModelName:
 		m, err := ae.New(acfg)
@@ -290,19 +291,21 @@ func cmdTrain(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		// A GAN's loss says little about its samples: draw the same fixed noise at
-		// every checkpoint, so the grids show training as notebooks 05 and 06 do.
-		fc.OnCheckpoint = func(step int) error {
+		writeSamples = func(path string) error {
 			img, err := samplesFigure(m.Sample, m, 64, 1, train.H, train.W, train.C)
 			if err != nil {
 				return err
 			}
-			return lab.WritePNG(filepath.Join(*ckpt, fmt.Sprintf("samples-%06d.png", step)), img)
+			return lab.WritePNG(path, img)
+		}
+		// A GAN's loss says little about its samples: draw the same fixed noise at
+		// every checkpoint, so the grids show training as notebooks 05 and 06 do.
+		fc.OnCheckpoint = func(step int) error {
+			return writeSamples(filepath.Join(*ckpt, fmt.Sprintf("samples-%06d.png", step)))
 		}
 		if hist, err = m.Train(ctx, train, fc); err != nil {
 			return err
 		}
-		sample, g = m.Sample, m
 	case classifier.ModelName:
 		ccfg := classifier.ConfigFor(train)
 		override(&ccfg.BatchSize, &ccfg.LearningRate)
@@ -338,12 +341,8 @@ func cmdTrain(ctx context.Context, args []string) error {
 	if which == classifier.ModelName {
 		return nil
 	}
-	if sample != nil {
-		img, err := samplesFigure(sample, g, 64, 1, train.H, train.W, train.C)
-		if err != nil {
-			return err
-		}
-		return lab.WritePNG(filepath.Join(*ckpt, "samples.png"), img)
+	if writeSamples != nil {
+		return writeSamples(filepath.Join(*ckpt, "samples.png"))
 	}
 	test, err := loadData(ctx, datasets.Dir(c.data), *dataset, mnist.Test, *seed)
 	if err != nil {
