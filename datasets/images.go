@@ -26,6 +26,9 @@ type Images struct {
 	Factors     []int32
 	FactorNames []string
 	FactorSizes []int // number of values each factor takes
+	// Binary says the pixels are exactly 0 or 1 already (the shapes): a model of binary
+	// data needs no binarization of them.
+	Binary bool
 }
 
 // ImageSize is H*W*C, the number of values per image.

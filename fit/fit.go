@@ -10,10 +10,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
-
-	"github.com/janpfeifer/gonb/gonbui"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
@@ -34,13 +33,19 @@ type LossFn func(scope *model.Scope, inputs []*graph.Node) (loss *graph.Node, me
 
 // Update is one optimization step: minimize Loss over the trainable variables under
 // Scope (the whole store if empty) with Optimizer, Repeat times per training step
-// (0 means once; WGAN-GP's critic takes 5 steps for each generator step).
+// (0 means once; WGAN-GP's critic takes 5 steps for each generator step). A model with
+// several players (a GAN's generator and discriminator; CycleGAN's two of each) is a
+// list of updates, one per player, each moving only its own scope.
 type Update struct {
 	Name      string
 	Scope     string
 	Loss      LossFn
 	Optimizer optimizer.Interface
 	Repeat    int
+	// Reuse makes each run of this update read the minibatch the update before it read
+	// last, instead of drawing a new one (see Train): a GAN's generator needs only the
+	// batch's size and labels, which the discriminator's last batch has.
+	Reuse bool
 }
 
 // Batches returns the input tensors for training step step (0-based) and call number
@@ -71,10 +76,30 @@ type Config struct {
 // in a GoNB notebook, where stderr is kept for errors).
 func DefaultConfig() Config {
 	var w io.Writer = os.Stderr
-	if gonbui.IsNotebook {
+	if inNotebook() {
 		w = os.Stdout
 	}
 	return Config{Steps: 1000, Seed: 1, Progress: w, Reports: 10}
+}
+
+// inNotebook reports whether a GoNB kernel runs this process: it sets $GONB_PIPE for
+// every cell. (Reading the variable keeps the training loop free of GoNB's display
+// package, which only lab imports.)
+func inNotebook() bool { return os.Getenv("GONB_PIPE") != "" }
+
+// Budget is the configuration of a named, resumable run, as notebooks use it: steps
+// steps (smoke under $GENLAB_SMOKE), checkpoints in RunDir(name), so that running the
+// cell again resumes or skips training.
+func Budget(name string, steps, smoke int) Config {
+	c := DefaultConfig()
+	c.Steps, c.CheckpointDir = Steps(steps, smoke), RunDir(name)
+	return c
+}
+
+// Quiet returns c without progress reports (a sweep of many runs, a figure series).
+func (c Config) Quiet() Config {
+	c.Progress = nil
+	return c
 }
 
 // historyKey is the checkpoint metadata entry holding the History's records.
@@ -103,6 +128,9 @@ type History struct {
 
 // Series returns the (step, value) pairs of one update's loss (name "loss") or metric.
 func (h *History) Series(update, name string) (steps, values []float64) {
+	if h == nil {
+		return nil, nil
+	}
 	for _, r := range h.Records {
 		if r.Update != update {
 			continue
@@ -118,6 +146,21 @@ func (h *History) Series(update, name string) (steps, values []float64) {
 		values = append(values, v)
 	}
 	return steps, values
+}
+
+// Updates lists the names of the updates that have records, in the order they first
+// appear.
+func (h *History) Updates() []string {
+	if h == nil {
+		return nil
+	}
+	var names []string
+	for _, r := range h.Records {
+		if !slices.Contains(names, r.Update) {
+			names = append(names, r.Update)
+		}
+	}
+	return names
 }
 
 // Last returns the last record of an update (zero Record if none).

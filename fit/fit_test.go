@@ -246,3 +246,29 @@ func TestOnCheckpoint(t *testing.T) {
 		t.Errorf("a failing OnCheckpoint: err = %v, want it returned", err)
 	}
 }
+
+// Train numbers the minibatches of a game by step: updates [critic x3, generator
+// (Reuse)] draw 3 batches a step, numbered step*3 + j, and the generator reads the
+// critic's last; a first update that would reuse is refused.
+func TestTrainDrawsBatchesByStep(t *testing.T) {
+	be := backend.MustNew("go")
+	b, u := regression(0.01)
+	var drawn []int
+	draw := func(i int) ([]*tensors.Tensor, error) {
+		drawn = append(drawn, i)
+		return b(0, 0)
+	}
+	critic, gen := u, u
+	critic.Repeat, gen.Reuse = 3, true
+	cfg := DefaultConfig()
+	cfg.Progress, cfg.Steps = nil, 2
+	if _, err := Train(context.Background(), be, model.NewStore(), cfg, draw, critic, gen); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{0, 1, 2, 3, 4, 5}; !slices.Equal(drawn, want) {
+		t.Errorf("drew batches %v, want %v (the generator reuses, the critic draws its own)", drawn, want)
+	}
+	if _, err := Train(context.Background(), be, model.NewStore(), cfg, draw, gen); err == nil {
+		t.Error("a first update with Reuse should be refused")
+	}
+}

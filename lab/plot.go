@@ -10,7 +10,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/genlab-go/genlab/fit"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -155,24 +154,21 @@ func SavePlot(path string, p *plot.Plot) error {
 	return WriteFileAtomic(path, b)
 }
 
-// Curves plots a training history: for each update (the GAN's D and G, or the single
-// unnamed update of the other models), its loss and each named metric, against the step.
-func Curves(title, yLabel string, h *fit.History, metrics ...string) (*plot.Plot, error) {
-	if h == nil || len(h.Records) == 0 {
-		return nil, fmt.Errorf("lab.Curves: the history is empty (no training step was reported)")
-	}
-	var updates []string
-	seen := map[string]bool{}
-	for _, r := range h.Records {
-		if !seen[r.Update] {
-			seen[r.Update] = true
-			updates = append(updates, r.Update)
-		}
-	}
+// Log is a training log as a plot reads it: the names of its updates and, for an
+// update and a loss or metric name, its (step, value) pairs. fit.History is one; lab
+// takes the interface so that the plotting code never depends on the training loop.
+type Log interface {
+	Updates() []string
+	Series(update, name string) (steps, values []float64)
+}
+
+// Curves plots the loss of every update of a training log (and the named metrics of
+// each), against the step.
+func Curves(title, yLabel string, log Log, metrics ...string) (*plot.Plot, error) {
 	var series []Series
-	for _, u := range updates {
+	for _, u := range log.Updates() {
 		for _, name := range append([]string{"loss"}, metrics...) {
-			x, y := h.Series(u, name)
+			x, y := log.Series(u, name)
 			if len(x) == 0 {
 				continue
 			}
@@ -182,6 +178,9 @@ func Curves(title, yLabel string, h *fit.History, metrics ...string) (*plot.Plot
 			}
 			series = append(series, Series{Name: label, X: x, Y: y})
 		}
+	}
+	if len(series) == 0 {
+		return nil, fmt.Errorf("lab.Curves: the log is empty (no training step was reported)")
 	}
 	return LinePlot(title, "step", yLabel, series...)
 }

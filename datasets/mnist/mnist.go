@@ -172,3 +172,14 @@ func ParseIDX(b []byte) (dims []int, data []byte, err error) {
 	}
 	return dims, body, nil
 }
+
+func init() {
+	for _, name := range Names {
+		datasets.Register(datasets.Source{
+			Name: name,
+			Load: func(ctx context.Context, dir string, split datasets.Split) (*datasets.Images, error) {
+				return Load(ctx, dir, name, split, datasets.Options{})
+			},
+		})
+	}
+}

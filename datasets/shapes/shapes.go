@@ -8,6 +8,7 @@
 package shapes
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -99,7 +100,7 @@ func render(c Config, factors []int32, name string) (*datasets.Images, error) {
 	n := len(factors) / NumFactors
 	d := &datasets.Images{Name: name, N: n, H: c.Size, W: c.Size, C: 1,
 		Pixels: make([]float32, n*c.Size*c.Size), Factors: factors,
-		FactorNames: FactorNames, FactorSizes: c.Sizes(), Labels: make([]int32, n), Classes: ShapeNames}
+		FactorNames: FactorNames, FactorSizes: c.Sizes(), Labels: make([]int32, n), Classes: ShapeNames, Binary: true}
 	sizes := c.Sizes()
 	for i := range n {
 		f := factors[i*NumFactors : (i+1)*NumFactors]
@@ -166,4 +167,28 @@ func contains(shape int32, u, v float64) bool {
 		a := x*x + y*y - 1
 		return a*a*a-x*x*y*y*y <= 0
 	}
+}
+
+// TestSeed draws the shapes' test split (Sample of TestSize images): one fixed set,
+// whatever seed a model trains with, so that models are compared on the same images.
+const (
+	TestSeed = 1001
+	TestSize = 2000
+)
+
+func init() {
+	all := func() (*datasets.Images, error) { return All(DefaultConfig()) }
+	datasets.Register(datasets.Source{
+		Name: "shapes",
+		// Training sees the whole grid (as dSprites models do); the test split is a
+		// random sample of it, and MIG is scored over the grid.
+		Load: func(_ context.Context, _ string, split datasets.Split) (*datasets.Images, error) {
+			if split == datasets.Test {
+				return Sample(DefaultConfig(), TestSize, TestSeed)
+			}
+			return all()
+		},
+		Grid:      all,
+		Generated: true,
+	})
 }

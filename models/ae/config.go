@@ -36,6 +36,9 @@ func DefaultConfig() Config {
 	}
 }
 
+// Shape is the image shape, h x w x c.
+func (c Config) Shape() (h, w, ch int) { return c.H, c.W, c.C }
+
 // Validate checks the configuration.
 func (c Config) Validate() error {
 	if c.H < 1 || c.W < 1 || (c.C != 1 && c.C != 3) {

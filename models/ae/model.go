@@ -3,7 +3,7 @@ package ae
 import (
 	"fmt"
 
-	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/models"
 	"github.com/genlab-go/genlab/models/blocks"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers/activation"
@@ -18,21 +18,17 @@ import (
 // backend they live on). Host-side methods (Train, Encode, Decode, Reconstruct) are in
 // host.go.
 type Model struct {
-	Cfg Config
-	fit.Host
+	models.Base[Config]
 }
 
-// New returns an untrained model for cfg on the backend chosen by backend.Config("")
-// (GOMLX_BACKEND, else the pure-Go CPU backend), or an error if cfg is invalid.
+// New returns an untrained model for cfg on the backend chosen by backend.New("")
+// ($GOMLX_BACKEND, else the pure-Go CPU backend), or an error if cfg is invalid.
 func New(cfg Config) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	h, err := fit.NewHost()
+	b, err := models.NewBase(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Cfg: cfg, Host: h}, nil
+	return &Model{Base: b}, nil
 }
 
 // EncoderFeatures runs the encoder body on x [B, H, W, C] and returns flat features

@@ -10,11 +10,10 @@ import (
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
-	"github.com/genlab-go/genlab/models/ae"
+	"github.com/genlab-go/genlab/models"
 	"github.com/genlab-go/genlab/models/blocks"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -63,23 +62,33 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// Shape is the image shape, h x w x c.
+func (c Config) Shape() (h, w, ch int) { return c.H, c.W, c.C }
+
 // Model is a trained (or untrained) classifier.
 type Model struct {
-	Cfg Config
-	fit.Host
+	models.Base[Config]
 }
 
 // New returns an untrained classifier for cfg on the backend chosen by backend.New("").
 func New(cfg Config) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	h, err := fit.NewHost()
+	b, err := models.NewBase(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Cfg: cfg, Host: h}, nil
+	return &Model{Base: b}, nil
 }
+
+func init() {
+	models.RegisterModel(ModelName, func(data *datasets.Images, o models.Options) (Config, error) {
+		c := ConfigFor(data)
+		o.Override(&c.BatchSize, &c.LearningRate)
+		return c, nil
+	}, New)
+}
+
+// Name is the model's registered name.
+func (m *Model) Name() string { return ModelName }
 
 // FeatureLayer maps images x [B, H, W, C] in [0, 1] to features [B, Features].
 func (m *Model) FeatureLayer(scope *model.Scope, x *graph.Node) *graph.Node {
@@ -115,23 +124,15 @@ func (m *Model) Loss(scope *model.Scope, inputs []*graph.Node) (*graph.Node, []f
 // in an order fixed by cfg.Seed, resuming from cfg.CheckpointDir if it holds one.
 func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
 	c := m.Cfg
-	if err := ae.CheckData(c.H, c.W, c.C, data); err != nil {
+	if err := data.Check(c.H, c.W, c.C); err != nil {
 		return nil, fmt.Errorf("classifier: %w", err)
 	}
 	if len(data.Labels) != data.N || len(data.Classes) != c.Classes {
 		return nil, fmt.Errorf("classifier: %s has %d labels in %d classes; the model needs %d labels in %d classes",
 			data.Name, len(data.Labels), len(data.Classes), data.N, c.Classes)
 	}
-	sampler := datasets.NewSampler(data.N, c.BatchSize, uint64(cfg.Seed))
-	batches := func(step, _ int) ([]*tensors.Tensor, error) {
-		px, labels := data.Gather(sampler.Batch(step))
-		return []*tensors.Tensor{
-			tensors.FromFlatDataAndDimensions(px, c.BatchSize, c.H, c.W, c.C),
-			tensors.FromFlatDataAndDimensions(labels, c.BatchSize),
-		}, nil
-	}
 	cfg.Meta = fit.ModelMeta(ModelName, c)
-	return fit.Run(ctx, m.Backend, m.Store, cfg, batches, fit.Update{
+	return fit.Train(ctx, m.Backend, m.Store, cfg, fit.ImageDraw(data, c.BatchSize, cfg.Seed, true, nil), fit.Update{
 		Name: "classifier", Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
 	})
 }
@@ -180,13 +181,8 @@ func (m *Model) Accuracy(data *datasets.Images) (float64, error) {
 	return float64(hits) / float64(data.N), nil
 }
 
-// Save writes the model's variables and configuration to dir.
-func (m *Model) Save(dir string) error { return fit.SaveModel(dir, m.Store, ModelName, m.Cfg) }
-
-// Load rebuilds a model saved by Save or Train from dir.
-func Load(dir string) (*Model, error) {
-	return fit.LoadModel(dir, ModelName, New, func(m *Model) *model.Store { return m.Store })
-}
+// Load rebuilds a model saved by Train or models.Save from dir.
+func Load(dir string) (*Model, error) { return models.LoadAs(dir, ModelName, New) }
 
 // LoadOrTrain returns the classifier saved in dir, or trains one there first on train
 // (DefaultConfig sized to its images and classes, cfg's budget and seed) and saves it:

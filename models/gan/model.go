@@ -3,7 +3,7 @@ package gan
 import (
 	"fmt"
 
-	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/models"
 	"github.com/genlab-go/genlab/models/blocks"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -26,20 +26,16 @@ const leak = 0.2
 // Model is a GAN: a generator G(z) and a discriminator D(x) (logits), with their
 // variables under GeneratorScope and DiscriminatorScope of Store.
 type Model struct {
-	Cfg Config
-	fit.Host
+	models.Base[Config]
 }
 
 // New returns an untrained GAN for cfg on the backend chosen by backend.New("").
 func New(cfg Config) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	h, err := fit.NewHost()
+	b, err := models.NewBase(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Cfg: cfg, Host: h}, nil
+	return &Model{Base: b}, nil
 }
 
 // Noise draws z ~ N(0, I), [n, Noise], from the store's random state.

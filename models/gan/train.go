@@ -6,15 +6,50 @@ import (
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/models"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // ModelName is how checkpoints and the genlab command name this model.
 const ModelName = "gan"
+
+func init() { models.RegisterModel(ModelName, Configure, New) }
+
+// Configure is ConfigFor data's images with the command's options: Arch "mlp" for
+// dense players, Loss (gan or wgan-gp, with WithWGANGP's settings), Conditional (one
+// class per label of data), BatchNorm, Latent as the noise size, batch size and
+// learning rate.
+func Configure(data *datasets.Images, o models.Options) (Config, error) {
+	c := ConfigFor(data.H, data.W, data.C)
+	if o.Arch == string(MLP) {
+		c.Arch, c.Hidden = MLP, []int{512, 256}
+	}
+	switch Loss(o.Loss) {
+	case "", NonSaturating:
+	case WGANGP:
+		c = c.WithWGANGP()
+	default:
+		return c, fmt.Errorf("gan: unknown loss %q (want %s or %s)", o.Loss, NonSaturating, WGANGP)
+	}
+	if o.Conditional {
+		c.Classes = len(data.Classes)
+	}
+	c.BatchNorm = o.BatchNorm
+	if o.Latent > 0 {
+		c.Noise = o.Latent
+	}
+	o.Override(&c.BatchSize, &c.LearningRate)
+	return c, nil
+}
+
+// Name is the model's registered name.
+func (m *Model) Name() string { return ModelName }
+
+// Classes is the number of classes a conditional GAN draws (0: unconditional).
+func (m *Model) Classes() int { return m.Cfg.Classes }
 
 func (m *Model) adam() optimizer.Interface {
 	b2 := m.Cfg.Beta2
@@ -24,32 +59,35 @@ func (m *Model) adam() optimizer.Interface {
 	return optimizer.Adam().LearningRate(m.Cfg.LearningRate).Betas(m.Cfg.Beta1, b2).Done()
 }
 
+// objective is a game's pair of losses, the discriminator's (critic's) and the
+// generator's.
+type objective struct{ d, g func(*Model) fit.LossFn }
+
+// objectives maps each Loss to its pair: the players and the loop are the same for
+// every game, only these functions differ.
+var objectives = map[Loss]objective{
+	"":            {(*Model).DLossFn, (*Model).GLossFn},
+	NonSaturating: {(*Model).DLossFn, (*Model).GLossFn},
+	WGANGP:        {(*Model).CriticLossFn, (*Model).WGLossFn},
+}
+
 // Updates are the alternating updates of one training step: the discriminator's
-// (CriticSteps times, each on a real batch and a fresh fake one), then the generator's.
-// Each has its own Adam and its own scope, so each moves only its own player's
-// variables.
+// (CriticSteps times, each on a real batch of its own), then the generator's (on the
+// discriminator's last batch, for its size and labels). Each has its own Adam and its
+// own scope, so each moves only its own player's variables.
 func (m *Model) Updates() []fit.Update {
-	d, g := m.DLossFn(), m.GLossFn()
-	if m.Cfg.Loss == WGANGP {
-		d, g = m.CriticLossFn(), m.WGLossFn()
-	}
+	obj := objectives[m.Cfg.Loss] // Validate has checked the loss
 	return []fit.Update{
-		{Name: "D", Scope: DiscriminatorScope, Loss: d, Optimizer: m.adam(), Repeat: m.Cfg.CriticSteps},
-		{Name: "G", Scope: GeneratorScope, Loss: g, Optimizer: m.adam(), Repeat: m.Cfg.GeneratorSteps},
+		{Name: "D", Scope: DiscriminatorScope, Loss: obj.d(m), Optimizer: m.adam(), Repeat: m.Cfg.CriticSteps},
+		{Name: "G", Scope: GeneratorScope, Loss: obj.g(m), Optimizer: m.adam(), Repeat: m.Cfg.GeneratorSteps, Reuse: true},
 	}
 }
 
 // CheckData returns a clear error if data does not fit the model.
 func (m *Model) CheckData(data *datasets.Images) error {
-	if data == nil {
-		return fmt.Errorf("gan: no data")
-	}
-	if err := data.Validate(); err != nil {
-		return err
-	}
 	c := m.Cfg
-	if data.H != c.H || data.W != c.W || data.C != c.C {
-		return fmt.Errorf("gan: data %s has %dx%dx%d samples but the model expects %dx%dx%d", data.Name, data.H, data.W, data.C, c.H, c.W, c.C)
+	if err := data.Check(c.H, c.W, c.C); err != nil {
+		return fmt.Errorf("gan: %w", err)
 	}
 	if c.Classes > 0 && (len(data.Labels) != data.N || len(data.Classes) != c.Classes) {
 		return fmt.Errorf("gan: a conditional GAN with %d classes needs labels; %s has %d classes", c.Classes, data.Name, len(data.Classes))
@@ -63,35 +101,13 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 	if err := m.CheckData(data); err != nil {
 		return nil, err
 	}
-	b := m.Cfg.BatchSize
-	sampler := datasets.NewSampler(data.N, b, uint64(cfg.Seed))
-	// Each critic step reads its own real batch; the generator's step reuses the last one
-	// (it only needs the batch size and, for a conditional GAN, labels).
-	dSteps := max(m.Cfg.CriticSteps, 1)
-	lastIndex, last := -1, []*tensors.Tensor(nil)
-	batches := func(step, call int) ([]*tensors.Tensor, error) {
-		i := step*dSteps + min(call, dSteps-1)
-		if i != lastIndex {
-			px, labels := data.Gather(sampler.Batch(i))
-			last = []*tensors.Tensor{tensors.FromFlatDataAndDimensions(px, b, data.H, data.W, data.C)}
-			if m.Cfg.Classes > 0 {
-				last = append(last, tensors.FromFlatDataAndDimensions(labels, b))
-			}
-			lastIndex = i
-		}
-		return last, nil
-	}
 	cfg.Meta = fit.ModelMeta(ModelName, m.Cfg)
-	return fit.Run(ctx, m.Backend, m.Store, cfg, batches, m.Updates()...)
+	draw := fit.ImageDraw(data, m.Cfg.BatchSize, cfg.Seed, m.Cfg.Classes > 0, nil)
+	return fit.Train(ctx, m.Backend, m.Store, cfg, draw, m.Updates()...)
 }
 
-// Save writes the model's variables and configuration to dir.
-func (m *Model) Save(dir string) error { return fit.SaveModel(dir, m.Store, ModelName, m.Cfg) }
-
-// Load rebuilds a model saved by Save or Train from dir.
-func Load(dir string) (*Model, error) {
-	return fit.LoadModel(dir, ModelName, New, func(m *Model) *model.Store { return m.Store })
-}
+// Load rebuilds a model saved by Train or models.Save from dir.
+func Load(dir string) (*Model, error) { return models.LoadAs(dir, ModelName, New) }
 
 // NoiseOf returns n noise vectors z ~ N(0, I) drawn on the host from seed: fixed noise,
 // for sample grids that can be compared over training.

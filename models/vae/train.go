@@ -6,6 +6,8 @@ import (
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/models"
+	"github.com/genlab-go/genlab/models/ae"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -13,19 +15,47 @@ import (
 // ModelName is how checkpoints and the genlab command name this model.
 const ModelName = "vae"
 
+func init() { models.RegisterModel(ModelName, ConfigFor, New) }
+
+// ConfigFor is DefaultConfig for data with o's options (those of ae.ConfigFor, and Beta).
+// The likelihood follows the data: binary images (the shapes) are modelled as they are
+// and grey ones (MNIST) dynamically binarized, both with the Bernoulli decoder, the
+// protocol of the likelihood literature; colour images (the faces) get the Gaussian
+// decoder on their pixels as they are, since binarizing colour would throw away what
+// the model is for (and eval scores them so, eval.BinaryModel).
+func ConfigFor(data *datasets.Images, o models.Options) (Config, error) {
+	base, err := ae.ConfigFor(data, o)
+	if err != nil {
+		return Config{}, err
+	}
+	c := DefaultConfig()
+	c.Config = base
+	if o.Beta > 0 {
+		c.Beta = o.Beta
+	}
+	switch {
+	case data.C != 1:
+		c.Likelihood, c.Binarize = Gaussian, false
+	case data.Binary:
+		c.Binarize = false
+	}
+	return c, nil
+}
+
+// Name is the model's registered name.
+func (m *Model) Name() string { return ModelName }
+
+// Config is the VAE's configuration (the embedded autoencoder's is only its networks).
+func (m *Model) Config() any { return m.Cfg }
+
 // Train fits the VAE to data for cfg.Steps minibatches (dynamically binarized if
 // m.Cfg.Binarize), resuming from cfg.CheckpointDir if it holds a checkpoint.
 func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
 	return m.TrainLoss(ctx, data, cfg, fit.ModelMeta(ModelName, m.Cfg), m.Cfg.Binarize, m.LossFn())
 }
 
-// Save writes the model's variables and configuration to dir.
-func (m *Model) Save(dir string) error { return fit.SaveModel(dir, m.Store, ModelName, m.Cfg) }
-
-// Load rebuilds a VAE saved by Save or Train from dir.
-func Load(dir string) (*Model, error) {
-	return fit.LoadModel(dir, ModelName, New, func(m *Model) *model.Store { return m.Store })
-}
+// Load rebuilds a VAE saved by Train or models.Save from dir.
+func Load(dir string) (*Model, error) { return models.LoadAs(dir, ModelName, New) }
 
 // Encode maps n images to their posterior means, n*Latent values.
 func (m *Model) Encode(images []float32, n int) ([]float32, error) {

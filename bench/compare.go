@@ -1,0 +1,78 @@
+package bench
+
+import (
+	"math"
+	"slices"
+)
+
+// Comparison is one case timed over several rounds, genlab and (if any) the peer
+// alternating within each round so that both see the same machine state.
+type Comparison struct {
+	Case     Case
+	Genlab   float64 // median steps/s
+	Peer     float64 // median steps/s of the peer (0 without one)
+	Last     Result  // genlab's last round (its losses)
+	LastPeer PeerResult
+}
+
+// Ratio is genlab's speed over the peer's (0 without a peer).
+func (c Comparison) Ratio() float64 {
+	if c.Peer == 0 {
+		return 0
+	}
+	return c.Genlab / c.Peer
+}
+
+// Compare times c for rounds rounds of warmup untimed and steps timed steps, against
+// peer if it is not nil, and reports the medians.
+func Compare(c Case, peer *Peer, warmup, steps, rounds int) (Comparison, error) {
+	r, err := NewRunner(c)
+	if err != nil {
+		return Comparison{}, err
+	}
+	defer r.Close()
+	cmp := Comparison{Case: c}
+	var ours, theirs []float64
+	for range max(rounds, 1) {
+		if cmp.Last, err = r.Time(warmup, steps); err != nil {
+			return cmp, err
+		}
+		ours = append(ours, cmp.Last.StepsPerS)
+		if peer != nil {
+			if cmp.LastPeer, err = peer.Time(c.Name, warmup, steps); err != nil {
+				return cmp, err
+			}
+			theirs = append(theirs, cmp.LastPeer.StepsPerS)
+		}
+	}
+	cmp.Genlab = Median(ours)
+	if peer != nil {
+		cmp.Peer = Median(theirs)
+	}
+	return cmp, nil
+}
+
+// Median is the median of v (0 for none).
+func Median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(v))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// GeoMean is the geometric mean of positive values: the summary of speed ratios, where
+// 2x on one case and 0.5x on another should average to 1.
+func GeoMean(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	g := 0.0
+	for _, x := range v {
+		g += math.Log(x)
+	}
+	return math.Exp(g / float64(len(v)))
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/genlab-go/genlab/bench"
+)
+
+// cmdBench times train steps of the bench cases, side by side with a peer.
+func cmdBench(args []string, out io.Writer) error {
+	var c common
+	fset := c.flags("bench")
+	peerName := fset.String("peer", "", "also time the same steps in this peer: pytorch")
+	python := fset.String("python", "/usr/bin/python3", "Python interpreter with torch (the peer)")
+	threads := fset.Int("threads", 2, "the peer's torch.set_num_threads")
+	only := fset.String("models", "", "comma-separated models (default: all)")
+	steps := fset.Int("steps", 20, "timed steps per round")
+	warmup := fset.Int("warmup", 3, "untimed steps before each timing")
+	rounds := fset.Int("rounds", 3, "rounds; genlab and the peer alternate within each, and the median is reported")
+	if err := c.parse(fset, args); err != nil {
+		return err
+	}
+	defer c.stop()
+	var peer *bench.Peer
+	switch *peerName {
+	case "":
+	case "pytorch":
+		var err error
+		if peer, err = bench.NewPeer(*python, *threads); err != nil {
+			return err
+		}
+		defer peer.Close()
+	default:
+		return fmt.Errorf("bench: unknown peer %q (want pytorch)", *peerName)
+	}
+	var cases []bench.Case
+	for _, name := range strings.Split(*only, ",") {
+		if name == "" {
+			continue
+		}
+		i := slices.IndexFunc(bench.Cases(), func(cs bench.Case) bool { return cs.Name == name })
+		if i < 0 {
+			return fmt.Errorf("bench: unknown model %q", name)
+		}
+	}
+	for _, cs := range bench.Cases() {
+		if *only == "" || slices.Contains(strings.Split(*only, ","), cs.Name) {
+			cases = append(cases, cs)
+		}
+	}
+	fmt.Fprintf(out, "# %s, %d CPUs\n", bench.Settings(), runtime.NumCPU())
+	if peer != nil {
+		fmt.Fprintf(out, "# peer: PyTorch CPU via %s, torch.set_num_threads(%d), %s\n", *python, *threads, strings.Join(bench.PeerEnv, " "))
+	}
+	var ratios []float64
+	for _, cs := range cases {
+		r, err := bench.Compare(cs, peer, *warmup, *steps, *rounds)
+		if err != nil {
+			return err
+		}
+		line := fmt.Sprintf("bench model=%s batch=%d genlab_steps_per_s=%.2f", cs.Name, cs.Batch, r.Genlab)
+		if peer != nil {
+			ratios = append(ratios, r.Ratio())
+			line += fmt.Sprintf(" peer_steps_per_s=%.2f ratio=%.3f", r.Peer, r.Ratio())
+		}
+		fmt.Fprintln(out, line)
+		fmt.Fprintf(out, "#   loss after warm-up -> after timing: genlab %.4g -> %.4g", r.Last.LossFirst, r.Last.LossLast)
+		if peer != nil {
+			fmt.Fprintf(out, ", peer %.4g -> %.4g", r.LastPeer.LossFirst, r.LastPeer.LossLast)
+		}
+		fmt.Fprintln(out)
+		if peer != nil && len(ratios) == 1 {
+			fmt.Fprintf(out, "# peer settings: %s\n", r.LastPeer.Settings)
+		}
+	}
+	if len(ratios) > 0 {
+		fmt.Fprintf(out, "bench summary models=%d geomean_ratio=%.3f min_ratio=%.3f\n", len(ratios), bench.GeoMean(ratios), slices.Min(ratios))
+	}
+	return nil
+}

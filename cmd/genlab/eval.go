@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/eval"
+	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/models"
+	"github.com/genlab-go/genlab/models/classifier"
+)
+
+// cmdEval prints every metric that applies to a trained model, by what it can do: the
+// Frechet distance for a model that samples, reconstruction error, the likelihood for
+// one with importance weights, linear probes and (on data with a factor grid) MIG for
+// one with a code, accuracy for a classifier.
+func cmdEval(ctx context.Context, args []string, out io.Writer) error {
+	var c common
+	fset := c.flags("eval")
+	ckpt := fset.String("ckpt", filepath.Join("runs", "vae-mnist"), "checkpoint directory")
+	dataset := fset.String("dataset", "mnist", "test set: "+datasetNames())
+	k := fset.Int("k", 100, "importance samples for the NLL (VAE)")
+	n := fset.Int("n", 10000, "test images to score")
+	probeN := fset.Int("probe-n", 10000, "training images for the linear probes (0: no probes)")
+	probeSteps := fset.Int("probe-steps", eval.DefaultProbeConfig().Steps, "training steps of each linear probe")
+	seed := fset.Int64("seed", 1, "seed for the test binarization, the samples and the probes")
+	fdN := fset.Int("fd-n", 10000, "samples for the Frechet distance of a model that samples (0: none)")
+	clsDir := fset.String("classifier", "", "the feature classifier of the Frechet distance (default runs/classifier-DATASET; trained there if missing)")
+	clsSteps := fset.Int("classifier-steps", 2000, "training steps of a missing feature classifier")
+	if err := c.parse(fset, args); err != nil {
+		return err
+	}
+	defer c.stop()
+	m, err := models.Load(*ckpt)
+	if err != nil {
+		return err
+	}
+	src, err := datasets.Lookup(*dataset)
+	if err != nil {
+		return err
+	}
+	dir := datasets.Dir(c.data)
+	fullTest, err := src.Load(ctx, dir, datasets.Test)
+	if err != nil {
+		return err
+	}
+	if h, w, ch := m.Shape(); h != fullTest.H || w != fullTest.W || ch != fullTest.C {
+		return fmt.Errorf("eval: the %s in %s is for %dx%dx%d images; %s has %dx%dx%d images",
+			m.Name(), *ckpt, h, w, ch, *dataset, fullTest.H, fullTest.W, fullTest.C)
+	}
+	test := fullTest.Subset(*n)
+	var train *datasets.Images // loaded on first use
+	trainSet := func() (*datasets.Images, error) {
+		if train == nil {
+			train, err = src.Load(ctx, dir, datasets.Train)
+		}
+		return train, err
+	}
+	start := time.Now()
+	if s, ok := m.(models.Sampler); ok && *fdN > 0 {
+		tr, err := trainSet()
+		if err != nil {
+			return err
+		}
+		if *clsDir == "" {
+			*clsDir = filepath.Join("runs", "classifier-"+*dataset)
+		}
+		cls, err := featureClassifier(ctx, *clsDir, tr, fullTest, *clsSteps, *seed)
+		if err != nil {
+			return err
+		}
+		k := min(*fdN, tr.N, fullTest.N)
+		gen, err := s.Sample(k, uint64(*seed))
+		if err != nil {
+			return err
+		}
+		fd, err := eval.FrechetWithFloor(cls.Features, gen, tr, fullTest, k)
+		if err != nil {
+			return err
+		}
+		metric(out, "fd", "%.3f", fd.Model)
+		metric(out, "fd_floor", "%.3f", fd.Floor)
+		metric(out, "fd_n", "%d", fd.N)
+	}
+	scored := false // whether any metric read the test images
+	if r, ok := m.(models.Reconstructor); ok {
+		mse, err := eval.ReconstructionMSE(r, test)
+		if err != nil {
+			return err
+		}
+		metric(out, "recon_mse", "%.6f", mse)
+		scored = true
+	}
+	if lw, ok := m.(models.LogWeighter); ok {
+		lik, err := eval.NLL(lw, test, *k, uint64(*seed))
+		if err != nil {
+			return err
+		}
+		metric(out, "elbo", "%.3f", lik.ELBO)
+		metric(out, "nll_iw", "%.3f", lik.NLL)
+		metric(out, "iw_k", "%d", lik.K)
+	}
+	if enc, ok := m.(models.Encoder); ok {
+		if *probeN > 0 {
+			train, err := trainSet()
+			if err != nil {
+				return err
+			}
+			if err := probes(ctx, out, m, enc, train.Subset(*probeN), test, *probeSteps, *seed); err != nil {
+				return err
+			}
+		}
+		if src.Grid != nil {
+			// MIG is scored over the whole factor grid, as on dSprites.
+			all, err := src.Grid()
+			if err != nil {
+				return err
+			}
+			res, err := eval.MIGImages(enc.Encode, all)
+			if err != nil {
+				return err
+			}
+			metric(out, "mig", "%.4f", res.MIG)
+			for f, g := range res.PerFactor {
+				metric(out, "mig_"+all.FactorNames[f], "%.4f", g)
+			}
+		}
+		scored = true
+	}
+	if cls, ok := m.(models.Classifier); ok {
+		acc, err := cls.Accuracy(test)
+		if err != nil {
+			return err
+		}
+		metric(out, "test_acc", "%.4f", acc)
+		scored = true
+	}
+	if scored {
+		metric(out, "n", "%d", test.N)
+	}
+	metric(out, "eval_seconds", "%.1f", time.Since(start).Seconds())
+	return nil
+}
+
+// probes prints the test accuracy of linear probes trained on the model's features
+// (if it has them), on its code, and on the raw pixels for comparison.
+func probes(ctx context.Context, out io.Writer, m models.Model, enc models.Encoder, train, test *datasets.Images, steps int, seed int64) error {
+	pc := eval.DefaultProbeConfig()
+	pc.Steps, pc.Seed = steps, seed
+	type probe struct {
+		name string
+		f    eval.FeatureFunc
+	}
+	var ps []probe
+	if f, ok := m.(models.Featurizer); ok {
+		ps = append(ps, probe{"probe_features_acc", f.Features})
+	}
+	ps = append(ps, probe{"probe_code_acc", enc.Encode}, probe{"probe_pixels_acc", nil})
+	for _, p := range ps {
+		res, err := eval.ProbeImages(ctx, p.f, train, test, pc)
+		if err != nil {
+			return err
+		}
+		metric(out, p.name, "%.4f", res.TestAcc)
+	}
+	return nil
+}
+
+// featureClassifier loads the classifier whose features the Frechet distance is measured
+// in from dir, or trains one there first (once per dataset) and reports its accuracy.
+func featureClassifier(ctx context.Context, dir string, train, test *datasets.Images, steps int, seed int64) (*classifier.Model, error) {
+	trained := fit.HasCheckpoint(dir)
+	if !trained {
+		fmt.Fprintf(os.Stderr, "eval: no feature classifier in %s: training one (%d steps, once for %s)\n", dir, steps, train.Name)
+	}
+	fc := fit.DefaultConfig()
+	fc.Steps, fc.Seed = steps, seed
+	m, err := classifier.LoadOrTrain(ctx, dir, train, fc)
+	if err != nil {
+		return nil, fmt.Errorf("eval: feature classifier: %w", err)
+	}
+	if !trained {
+		acc, err := m.Accuracy(test)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(os.Stderr, "eval: feature classifier test accuracy %.4f\n", acc)
+	}
+	return m, nil
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/lab"
+	"github.com/genlab-go/genlab/models"
+)
+
+// setFlags collects repeated --set FIELD=VALUE flags.
+type setFlags map[string]string
+
+func (s setFlags) String() string { return fmt.Sprint(map[string]string(s)) }
+
+func (s setFlags) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want FIELD=VALUE, got %q", v)
+	}
+	s[k] = val
+	return nil
+}
+
+// cmdTrain trains a registered model on a dataset, writing checkpoints and figures to
+// --ckpt: the training curves, and what the model shows best: reconstructions of test
+// images if it reconstructs, else samples from fixed noise at every checkpoint.
+func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return fmt.Errorf("%w: train: which model? genlab train %s [flags]", errUsage, strings.Join(models.Names(), "|"))
+	}
+	name := args[0]
+	reg, err := models.Lookup(name)
+	if err != nil {
+		return fmt.Errorf("%w: train: %v", errUsage, err)
+	}
+	var c common
+	fset := c.flags("train " + name)
+	dataset := fset.String("dataset", "mnist", datasetNames())
+	o := models.Options{Set: setFlags{}}
+	fset.StringVar(&o.Arch, "arch", "", "conv or mlp (default: the model's; for gan, conv is DCGAN)")
+	fset.BoolVar(&o.Conditional, "conditional", false, "gan: condition both players on the class label")
+	fset.BoolVar(&o.BatchNorm, "batchnorm", false, "gan: batch normalization in the DCGAN players (as Radford et al.; not with wgan-gp)")
+	fset.StringVar(&o.Loss, "loss", "", "gan: the objective, gan (non-saturating, the default) or wgan-gp (critic with gradient penalty, 5 critic steps per step)")
+	fset.IntVar(&o.Latent, "latent", 0, "latent (code or noise) size (default: the model's)")
+	fset.IntVar(&o.BatchSize, "batch", 0, "batch size (default: the model's)")
+	fset.Float64Var(&o.LearningRate, "lr", 0, "learning rate (default: the model's)")
+	fset.Float64Var(&o.Beta, "beta", 0, "KL weight of a VAE (default 1; > 1 is a beta-VAE)")
+	fset.Var(setFlags(o.Set), "set", "set any configuration field by name, FIELD=VALUE (repeatable; e.g. --set Sigma=0.2)")
+	steps := fset.Int("steps", 2000, "training steps (minibatches)")
+	seed := fset.Int64("seed", 1, "random seed")
+	ckpt := fset.String("ckpt", "", "checkpoint directory (default runs/MODEL-DATASET); an existing checkpoint is resumed")
+	every := fset.Int("ckpt-every", 500, "steps between checkpoints")
+	if err := c.parse(fset, args[1:]); err != nil {
+		return err
+	}
+	defer c.stop()
+	if *ckpt == "" {
+		*ckpt = filepath.Join("runs", name+"-"+*dataset)
+	}
+	train, err := datasets.Load(ctx, c.data, *dataset, datasets.Train)
+	if err != nil {
+		return err
+	}
+	m, err := reg.New(train, o)
+	if err != nil {
+		return err
+	}
+	fc := fit.DefaultConfig()
+	fc.Steps, fc.Seed, fc.CheckpointDir, fc.CheckpointEvery = *steps, *seed, *ckpt, *every
+	recon, reconstructs := m.(models.Reconstructor)
+	gen, generates := m.(lab.Generator)
+	writeSamples := func(path string) error {
+		img, err := lab.SampleGrid(gen, 64, 1)
+		if err != nil {
+			return err
+		}
+		return lab.WritePNG(path, img)
+	}
+	if generates && !reconstructs {
+		// A generator's loss says little about its samples: draw the same fixed noise
+		// at every checkpoint, so the grids show training as the notebooks do.
+		fc.OnCheckpoint = func(step int) error {
+			return writeSamples(filepath.Join(*ckpt, fmt.Sprintf("samples-%06d.png", step)))
+		}
+	}
+	start := time.Now()
+	hist, err := m.Train(ctx, train, fc)
+	if err != nil {
+		return err
+	}
+	var test *datasets.Images
+	if cls, ok := m.(models.Classifier); ok {
+		if test, err = datasets.Load(ctx, c.data, *dataset, datasets.Test); err != nil {
+			return err
+		}
+		acc, err := cls.Accuracy(test)
+		if err != nil {
+			return err
+		}
+		metric(out, "test_acc", "%.4f", acc)
+	}
+	fmt.Fprintf(out, "trained %s on %s: %d steps in %s; checkpoint in %s\n", name, *dataset, *steps, time.Since(start).Round(time.Second), *ckpt)
+	if len(hist.Records) > 1 {
+		p, err := lab.Curves(name+" on "+*dataset, "loss", hist)
+		if err == nil {
+			err = lab.SavePlot(filepath.Join(*ckpt, "loss.png"), p)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	switch {
+	case reconstructs:
+		if test == nil {
+			if test, err = datasets.Load(ctx, c.data, *dataset, datasets.Test); err != nil {
+				return err
+			}
+		}
+		test = test.Subset(16)
+		r, err := recon.Reconstruct(test.Pixels, test.N)
+		if err != nil {
+			return err
+		}
+		return lab.WritePNG(filepath.Join(*ckpt, "reconstructions.png"), lab.Pairs(test.Pixels, r, test.N, test.H, test.W, test.C, 8, 2))
+	case generates:
+		return writeSamples(filepath.Join(*ckpt, "samples.png"))
+	}
+	return nil
+}
