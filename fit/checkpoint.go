@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -31,6 +32,11 @@ type ckptVar struct {
 	Dims   []int        `json:"dims"`
 	Offset int64        `json:"offset"`
 	Length int64        `json:"length"`
+	// Trainable is whether an optimizer may update the variable: false for the random
+	// state, the step counter, optimizer moments and running averages. A variable that
+	// a resumed run creates from the checkpoint must keep it, or Adam starts "training"
+	// the random state (nil in checkpoints written before genlab recorded it).
+	Trainable *bool `json:"trainable,omitempty"`
 }
 
 type ckptHeader struct {
@@ -67,7 +73,7 @@ func Save(dir string, store *model.Store, step int64, meta map[string]string) er
 			return fmt.Errorf("fit: checkpoint: variable %s: %w", v.Path(), err)
 		}
 		h.Vars = append(h.Vars, ckptVar{Path: v.Path(), DType: t.DType(), Dims: t.Shape().Dimensions,
-			Offset: off, Length: int64(data.Len()) - off})
+			Offset: off, Length: int64(data.Len()) - off, Trainable: &v.Trainable})
 	}
 	sum := sha256.Sum256(data.Bytes())
 	h.SHA256 = hex.EncodeToString(sum[:])
@@ -157,11 +163,26 @@ func Load(dir string, store *model.Store) (step int64, meta map[string]string, e
 			}
 			continue
 		}
-		if _, err := store.CreateVariable(v.Path, values[i]); err != nil {
+		nv, err := store.CreateVariable(v.Path, values[i])
+		if err != nil {
 			return 0, nil, fmt.Errorf("fit: %s: %w", path, err)
 		}
+		nv.SetTrainable(v.trainable())
 	}
 	return h.Step, h.Meta, nil
+}
+
+// trainable is the variable's recorded trainability or, for a checkpoint written before
+// it was recorded, a guess from its name and type: GoMLX's internal variables (the
+// random state, the global step) and the optimizer's live under names with "#" or
+// under /AdamOptimizer, and only floating-point variables are trained.
+func (v ckptVar) trainable() bool {
+	if v.Trainable != nil {
+		return *v.Trainable
+	}
+	return v.DType.IsFloat() && !strings.Contains(v.Path, "#") && !strings.Contains(v.Path, "global_step") &&
+		!strings.HasPrefix(v.Path, "/AdamOptimizer") &&
+		!strings.HasSuffix(v.Path, "/mean") && !strings.HasSuffix(v.Path, "/variance") // blocks.BatchNorm's running averages
 }
 
 // ReadMeta returns the metadata of dir's checkpoint without loading its variables.

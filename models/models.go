@@ -286,6 +286,19 @@ func NewBase[C Configurable](cfg C) (Base[C], error) {
 	return Base[C]{Cfg: cfg, Host: h}, nil
 }
 
+// NewModel is the constructor of every model type M whose only field is its
+// Base[C]: it validates cfg and returns an untrained M on the default backend. A model
+// package's New is this, typed: func New(cfg Config) (*Model, error) { return
+// models.NewModel[Model](cfg) }.
+func NewModel[M ~struct{ Base[C] }, C Configurable](cfg C) (*M, error) {
+	b, err := NewBase(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := M(struct{ Base[C] }{b})
+	return &m, nil
+}
+
 // Config returns the configuration.
 func (b *Base[C]) Config() any { return b.Cfg }
 

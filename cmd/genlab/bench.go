@@ -37,20 +37,17 @@ func cmdBench(args []string, out io.Writer) error {
 	default:
 		return fmt.Errorf("bench: unknown peer %q (want pytorch)", *peerName)
 	}
-	var cases []bench.Case
-	for _, name := range strings.Split(*only, ",") {
-		if name == "" {
-			continue
+	cases := bench.Cases()
+	if *only != "" {
+		var picked []bench.Case
+		for _, name := range strings.Split(*only, ",") {
+			i := slices.IndexFunc(cases, func(cs bench.Case) bool { return cs.Name == name })
+			if i < 0 {
+				return fmt.Errorf("bench: unknown model %q", name)
+			}
+			picked = append(picked, cases[i])
 		}
-		i := slices.IndexFunc(bench.Cases(), func(cs bench.Case) bool { return cs.Name == name })
-		if i < 0 {
-			return fmt.Errorf("bench: unknown model %q", name)
-		}
-	}
-	for _, cs := range bench.Cases() {
-		if *only == "" || slices.Contains(strings.Split(*only, ","), cs.Name) {
-			cases = append(cases, cs)
-		}
+		cases = picked
 	}
 	fmt.Fprintf(out, "# %s, %d CPUs\n", bench.Settings(), runtime.NumCPU())
 	if peer != nil {

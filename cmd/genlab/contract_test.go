@@ -45,10 +45,7 @@ type meanModel struct{ models.Base[meanConfig] }
 
 const meanName = "mean-test"
 
-func newMean(cfg meanConfig) (*meanModel, error) {
-	b, err := models.NewBase(cfg)
-	return &meanModel{Base: b}, err
-}
+func newMean(cfg meanConfig) (*meanModel, error) { return models.NewModel[meanModel](cfg) }
 
 func init() {
 	models.RegisterModel(meanName, func(data *datasets.Images, o models.Options) (meanConfig, error) {

@@ -32,11 +32,8 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	fdN := fset.Int("fd-n", 10000, "samples for the Frechet distance of a model that samples (0: none)")
 	clsDir := fset.String("classifier", "", "the feature classifier of the Frechet distance (default runs/classifier-DATASET; trained there if missing)")
 	clsSteps := fset.Int("classifier-steps", 2000, "training steps of a missing feature classifier")
-	if err := c.parse(fset, args); err != nil {
-		return err
-	}
+	m, err := c.loadModel(fset, args, ckpt)
 	defer c.stop()
-	m, err := models.Load(*ckpt)
 	if err != nil {
 		return err
 	}

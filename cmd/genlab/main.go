@@ -146,6 +146,15 @@ func (c *common) parse(fs *flag.FlagSet, args []string) error {
 	return err
 }
 
+// loadModel parses args, then loads the model whose checkpoint is in *dir (a flag's
+// value, read after parsing).
+func (c *common) loadModel(fset *flag.FlagSet, args []string, dir *string) (models.Model, error) {
+	if err := c.parse(fset, args); err != nil {
+		return nil, err
+	}
+	return models.Load(*dir)
+}
+
 // stop ends what parse started (the CPU profile).
 func (c *common) stop() {
 	if c.stopProfile != nil {

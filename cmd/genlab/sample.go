@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 
 	"github.com/genlab-go/genlab/lab"
-	"github.com/genlab-go/genlab/models"
 )
 
 // cmdSample draws samples from a trained model into a PNG grid (a conditional model's:
@@ -18,11 +17,8 @@ func cmdSample(args []string, out io.Writer) error {
 	n := fset.Int("n", 64, "number of samples (a conditional model: n/classes of each class, one row per class)")
 	seed := fset.Uint64("seed", 1, "sampling seed")
 	dst := fset.String("out", "", "output PNG (default CKPT/samples.png)")
-	if err := c.parse(fset, args); err != nil {
-		return err
-	}
+	m, err := c.loadModel(fset, args, ckpt)
 	defer c.stop()
-	m, err := models.Load(*ckpt)
 	if err != nil {
 		return err
 	}

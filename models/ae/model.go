@@ -23,13 +23,7 @@ type Model struct {
 
 // New returns an untrained model for cfg on the backend chosen by backend.New("")
 // ($GOMLX_BACKEND, else the pure-Go CPU backend), or an error if cfg is invalid.
-func New(cfg Config) (*Model, error) {
-	b, err := models.NewBase(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Model{Base: b}, nil
-}
+func New(cfg Config) (*Model, error) { return models.NewModel[Model](cfg) }
 
 // EncoderFeatures runs the encoder body on x [B, H, W, C] and returns flat features
 // [B, F], before the final projection to the code.

@@ -71,13 +71,7 @@ type Model struct {
 }
 
 // New returns an untrained classifier for cfg on the backend chosen by backend.New("").
-func New(cfg Config) (*Model, error) {
-	b, err := models.NewBase(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Model{Base: b}, nil
-}
+func New(cfg Config) (*Model, error) { return models.NewModel[Model](cfg) }
 
 func init() {
 	models.RegisterModel(ModelName, func(data *datasets.Images, o models.Options) (Config, error) {

@@ -30,13 +30,7 @@ type Model struct {
 }
 
 // New returns an untrained GAN for cfg on the backend chosen by backend.New("").
-func New(cfg Config) (*Model, error) {
-	b, err := models.NewBase(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Model{Base: b}, nil
-}
+func New(cfg Config) (*Model, error) { return models.NewModel[Model](cfg) }
 
 // Noise draws z ~ N(0, I), [n, Noise], from the store's random state.
 func (m *Model) Noise(g *graph.Graph, n int) *graph.Node {
