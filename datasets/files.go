@@ -128,13 +128,14 @@ func maybeGunzip(raw []byte) ([]byte, error) {
 	if len(raw) < 2 || raw[0] != 0x1f || raw[1] != 0x8b {
 		return raw, nil
 	}
+	// compress/gzip's errors already say "gzip: ".
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
 	if err != nil {
-		return nil, fmt.Errorf("gzip: %w", err)
+		return nil, err
 	}
 	data, err := io.ReadAll(zr)
 	if err != nil {
-		return nil, fmt.Errorf("gzip: %w (truncated download?)", err)
+		return nil, fmt.Errorf("%w (truncated download?)", err)
 	}
 	return data, nil
 }
@@ -164,10 +165,26 @@ func Download(ctx context.Context, path string, f File, opts Options) error {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Minute}
 	}
+	// The folders this download creates, deepest first: removed again if it fails, so
+	// that a failed download leaves nothing that looks like a dataset behind.
+	var created []string
+	for d := filepath.Dir(path); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || filepath.Dir(d) == d {
+			break
+		}
+		created = append(created, d)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return &Error{Path: path, Err: err, Hint: "cannot create the data directory: set $" + DirEnv + " to a writable one"}
 	}
 	var errs []error
+	defer func() {
+		if len(errs) == len(f.URLs) { // every mirror failed
+			for _, d := range created {
+				os.Remove(d) // only if empty
+			}
+		}
+	}()
 	for _, url := range f.URLs {
 		fmt.Fprintf(log, "datasets: downloading %s from %s\n", f.Path, url)
 		err := downloadOne(ctx, client, url, path, f)
@@ -208,6 +225,9 @@ func downloadOne(ctx context.Context, client *http.Client, url, path string, f F
 		return fmt.Errorf("reading body: %w", err)
 	}
 	if _, err := readVerified(tmpName, f); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmpName, 0o644); err != nil { // CreateTemp makes it 0600
 		return err
 	}
 	return os.Rename(tmpName, path)

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +33,7 @@ func TestDownload(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/good.gz", func(w http.ResponseWriter, r *http.Request) { w.Write(gz(content)) })
 	mux.HandleFunc("/corrupt.gz", func(w http.ResponseWriter, r *http.Request) { w.Write(gz(content[1:])) })
+	mux.HandleFunc("/badcrc.gz", func(w http.ResponseWriter, r *http.Request) { b := gz(content); b[len(b)-8] ^= 1; w.Write(b) })
 	mux.HandleFunc("/truncated.gz", func(w http.ResponseWriter, r *http.Request) { b := gz(content); w.Write(b[:len(b)/2]) })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -46,8 +48,14 @@ func TestDownload(t *testing.T) {
 	} else if !errors.Is(err, ErrChecksum) {
 		t.Errorf("want a checksum error among the causes, got %v", err)
 	}
-	if entries, _ := os.ReadDir(filepath.Join(dir, "toy")); len(entries) != 0 {
-		t.Errorf("failed downloads left files behind: %v", entries)
+	if _, err := os.Stat(filepath.Join(dir, "toy")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("failed downloads left the dataset folder behind (%v)", err)
+	}
+	// A corrupt gzip says so once ("gzip: gzip: ..." was the old message), and the
+	// file it names is readable by others (not CreateTemp's 0600).
+	if _, err := Read(context.Background(), dir, File{Path: "toy/x.gz", URLs: []string{srv.URL + "/badcrc.gz"}}, quiet); err == nil ||
+		strings.Contains(err.Error(), "gzip: gzip") || !strings.Contains(err.Error(), "gzip:") {
+		t.Errorf("a truncated gzip: %v", err)
 	}
 
 	// A good mirror after a bad one.
@@ -59,6 +67,9 @@ func TestDownload(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Join(dir, "toy"))
 	if len(entries) != 1 || entries[0].Name() != "data.gz" {
 		t.Errorf("after download the folder holds %v, want just data.gz", entries)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "toy", "data.gz")); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("downloaded file mode %v (%v), want 0644", st.Mode(), err)
 	}
 	// Offline with the file present reads it; offline without it fails.
 	if _, err := Read(context.Background(), dir, f, Options{Offline: true}); err != nil {

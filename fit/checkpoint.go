@@ -103,6 +103,9 @@ func Save(dir string, store *model.Store, step int64, meta map[string]string) er
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("fit: writing checkpoint: %w", err)
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp makes it 0600
+		return fmt.Errorf("fit: writing checkpoint: %w", err)
+	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("fit: installing checkpoint: %w", err)
 	}

@@ -183,6 +183,13 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 	if cfg.Steps < 0 {
 		return nil, fmt.Errorf("fit: negative step budget %d", cfg.Steps)
 	}
+	if cfg.CheckpointDir != "" {
+		// A path that cannot hold checkpoints fails now, not at the first checkpoint
+		// after minutes of training.
+		if err := os.MkdirAll(cfg.CheckpointDir, 0o755); err != nil {
+			return nil, fmt.Errorf("fit: checkpoint directory: %w", err)
+		}
+	}
 	start := 0
 	hist := &History{}
 	if HasCheckpoint(cfg.CheckpointDir) {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/genlab-go/genlab/backend"
 	"github.com/gomlx/gomlx/core/graph"
@@ -270,5 +271,37 @@ func TestTrainDrawsBatchesByStep(t *testing.T) {
 	}
 	if _, err := Train(context.Background(), be, model.NewStore(), cfg, draw, gen); err == nil {
 		t.Error("a first update with Reuse should be refused")
+	}
+}
+
+// A checkpoint path that cannot be a directory fails before the first step, not at
+// the first checkpoint after minutes of training.
+func TestCheckpointDirThatIsAFileFailsFirst(t *testing.T) {
+	b, u := regression(0.01)
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	called := false
+	cfg := DefaultConfig()
+	cfg.Progress, cfg.Steps, cfg.CheckpointDir, cfg.CheckpointEvery = nil, 100, file, 50
+	_, err := Run(context.Background(), backend.MustNew("go"), model.NewStore(), cfg,
+		func(step, call int) ([]*tensors.Tensor, error) { called = true; return b(step, call) }, u)
+	if err == nil || called {
+		t.Errorf("checkpoints into a regular file: error %v, trained before failing: %v", err, called)
+	}
+}
+
+// The live bar keeps the last losses on screen between reports (it used to erase them
+// at the next tick).
+func TestLiveProgressKeepsTheLosses(t *testing.T) {
+	var buf strings.Builder
+	p := &progress{w: &buf, live: true, start: 0, end: 10, t0: time.Now()}
+	h := &History{Records: []Record{{Step: 1, Update: "D", Loss: 1.25, Metrics: map[string]float64{}}}}
+	p.report(1, h, []Update{{Name: "D"}})
+	buf.Reset()
+	p.tick(2)
+	if !strings.Contains(buf.String(), "D/loss=1.25") {
+		t.Errorf("after a tick the bar reads %q, want the last losses", buf.String())
 	}
 }

@@ -17,6 +17,7 @@ type progress struct {
 	start, end int
 	t0         time.Time
 	last       time.Time
+	tail       string // the last report's losses, kept on the bar between reports
 }
 
 func newProgress(w io.Writer, start, end int) *progress {
@@ -34,7 +35,7 @@ func (p *progress) tick(done int) {
 		return
 	}
 	p.last = time.Now()
-	p.draw(done, "")
+	p.draw(done, p.tail)
 }
 
 func (p *progress) draw(done int, tail string) {
@@ -70,7 +71,8 @@ func (p *progress) report(done int, h *History, updates []Update) {
 	}
 	line := strings.Join(parts, " ")
 	if p.live {
-		p.draw(done, line+"\x1b[K")
+		p.tail = line + "\x1b[K"
+		p.draw(done, p.tail)
 		return
 	}
 	rate := float64(done-p.start) / max(time.Since(p.t0).Seconds(), 1e-9)

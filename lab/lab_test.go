@@ -139,3 +139,15 @@ func TestHistDensityAndPanels(t *testing.T) {
 		t.Error("0 columns: no error")
 	}
 }
+
+// A line plot's legend sits above the curves: the y axis reaches past the data.
+func TestLegendAboveCurves(t *testing.T) {
+	p, err := LinePlot("t", "x", "y", Series{Name: "a", X: []float64{0, 1}, Y: []float64{0, 1}},
+		Series{Name: "b", X: []float64{0, 1}, Y: []float64{1, 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Y.Max < 1.15 {
+		t.Errorf("y axis ends at %g: the legend would cover the curves' top (1)", p.Y.Max)
+	}
+}

@@ -56,7 +56,24 @@ func LinePlot(title, xLabel, yLabel string, series ...Series) (*plot.Plot, error
 		}
 	}
 	p.Legend.Top = true
+	named := 0
+	for _, s := range series {
+		if s.Name != "" {
+			named++
+		}
+	}
+	legendRoom(p, named)
 	return p, nil
+}
+
+// legendRoom raises the top of p's y axis so that a legend of entries lines, drawn in
+// the top right corner, sits above the curves instead of over their right ends (where
+// a training curve is read).
+func legendRoom(p *plot.Plot, entries int) {
+	if entries == 0 || p.Y.Max <= p.Y.Min {
+		return
+	}
+	p.Y.Max += (p.Y.Max - p.Y.Min) * (0.07*float64(entries) + 0.05)
 }
 
 // Palette is the colour of class k in scatter plots: the ten "tab10" colours.

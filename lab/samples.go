@@ -73,5 +73,6 @@ func GAN1D(title string, density func(x float64) float64, d func(x []float32, n 
 		return nil, err
 	}
 	p.Y.Min, p.Y.Max = 0, 1
+	legendRoom(p, 3)
 	return p, nil
 }

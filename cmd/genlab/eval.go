@@ -141,6 +141,7 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		metric(out, "n", "%d", test.N)
 	}
 	metric(out, "eval_seconds", "%.1f", time.Since(start).Seconds())
+	metric(out, "peak_mib", "%.0f", peakMiB())
 	return nil
 }
 

@@ -106,7 +106,7 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 		}
 		metric(out, "test_acc", "%.4f", acc)
 	}
-	fmt.Fprintf(out, "trained %s on %s: %d steps in %s; checkpoint in %s\n", name, *dataset, *steps, time.Since(start).Round(time.Second), *ckpt)
+	fmt.Fprintln(out, summary(name, *dataset, *ckpt, hist, time.Since(start)))
 	if len(hist.Records) > 1 {
 		p, err := lab.Curves(name+" on "+*dataset, "loss", hist)
 		if err == nil {
@@ -133,4 +133,19 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 		return writeSamples(filepath.Join(*ckpt, "samples.png"))
 	}
 	return nil
+}
+
+// summary is train's closing line: what this run trained (not the budget, which a
+// resumed run had partly done before), where the checkpoint is, and the peak memory.
+func summary(name, dataset, ckpt string, hist *fit.History, wall time.Duration) string {
+	s := fmt.Sprintf("trained %s on %s: %d steps in %s", name, dataset, hist.EndStep-hist.StartStep, wall.Round(time.Second))
+	if hist.StartStep > 0 {
+		s += fmt.Sprintf(" (resumed at step %d, now at %d)", hist.StartStep, hist.EndStep)
+	}
+	if fit.HasCheckpoint(ckpt) {
+		s += "; checkpoint in " + ckpt
+	} else {
+		s += "; no checkpoint written"
+	}
+	return s + fmt.Sprintf("; peak memory %.0f MiB", peakMiB())
 }
