@@ -85,4 +85,3 @@ func storeBytes(t *testing.T, s *model.Store) map[string][]byte {
 	}
 	return out
 }
-
