@@ -53,7 +53,11 @@ func summarize(r io.Reader, w io.Writer) (failed bool, err error) {
 		switch e.Action {
 		case "output", "build-output":
 			if e.Test == "" {
-				fmt.Fprint(w, e.Output) // ok/FAIL lines, package-level output, build errors
+				// ok/FAIL lines, package-level output, build errors; not the "PASS" that
+				// precedes every "ok" in JSON mode (go test without -v omits it).
+				if e.Output != "PASS\n" {
+					fmt.Fprint(w, e.Output)
+				}
 				continue
 			}
 			b := outputs[key]
