@@ -13,9 +13,10 @@ import (
 // notebooks call Load with a name instead of knowing which package reads it.
 type Source struct {
 	Name string
-	// Load returns one split from the data directory dir, at the size the course
-	// trains at (the faces at 32x32: the size two CPU cores train a DCGAN on in minutes).
-	Load func(ctx context.Context, dir string, split Split) (*Images, error)
+	// Load returns one split from the data directory dir with images of size x size
+	// pixels; size 0 is the size the course trains at (the faces at 32x32: what two CPU
+	// cores train a DCGAN on in minutes). A size the source cannot give is an error.
+	Load func(ctx context.Context, dir string, split Split, size int) (*Images, error)
 	// Grid returns every combination of the generative factors once, for
 	// disentanglement metrics (MIG); nil where the data's factors are not a designed
 	// grid (the faces' ages and races are observed, not laid out).
@@ -71,14 +72,27 @@ func Names() []string {
 	return names
 }
 
-// Load returns a split of the named dataset from the data directory Dir(dir) ("" for
-// the default: $GENLAB_DATA, else the user cache).
+// Load returns a split of the named dataset, at its default size, from the data
+// directory Dir(dir) ("" for the default: $GENLAB_DATA, else the user cache).
 func Load(ctx context.Context, dir, name string, split Split) (*Images, error) {
+	return LoadSize(ctx, dir, name, split, 0)
+}
+
+// LoadSize is Load with images of size x size pixels (0: the dataset's default).
+func LoadSize(ctx context.Context, dir, name string, split Split, size int) (*Images, error) {
 	s, err := Lookup(name)
 	if err != nil {
 		return nil, err
 	}
-	return s.Load(ctx, Dir(dir), split)
+	return s.Load(ctx, Dir(dir), split, size)
+}
+
+// CheckSize is the size check of a source whose images come in one size only.
+func CheckSize(name string, size, native int) error {
+	if size != 0 && size != native {
+		return fmt.Errorf("datasets: %s comes in %dx%d only, not %d", name, native, native, size)
+	}
+	return nil
 }
 
 // Check returns a clear error if d is not a valid set of h x w x c images.

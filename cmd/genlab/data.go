@@ -33,7 +33,7 @@ func cmdData(ctx context.Context, args []string, out io.Writer) error {
 			continue // drawn in code: nothing to fetch
 		}
 		for _, split := range []datasets.Split{datasets.Train, datasets.Test} {
-			d, err := src.Load(ctx, dir, split)
+			d, err := src.Load(ctx, dir, split, 0)
 			if err != nil && *which == "all" && src.Hint != "" && errors.Is(err, fs.ErrNotExist) {
 				// A set that cannot be downloaded (UTKFace) is reported under "all", not
 				// an error, so that the downloadable ones are still fetched.

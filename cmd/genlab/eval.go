@@ -24,6 +24,7 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	fset := c.flags("eval")
 	ckpt := fset.String("ckpt", filepath.Join("runs", "vae-mnist"), "checkpoint directory")
 	dataset := fset.String("dataset", "mnist", "test set: "+datasetNames())
+	size := fset.Int("size", 0, "image side in pixels (default: the dataset's)")
 	k := fset.Int("k", 100, "importance samples for the NLL (VAE)")
 	n := fset.Int("n", 10000, "test images to score")
 	probeN := fset.Int("probe-n", 10000, "training images for the linear probes (0: no probes)")
@@ -42,7 +43,7 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	dir := datasets.Dir(c.data)
-	fullTest, err := src.Load(ctx, dir, datasets.Test)
+	fullTest, err := src.Load(ctx, dir, datasets.Test, *size)
 	if err != nil {
 		return err
 	}
@@ -54,7 +55,7 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	var train *datasets.Images // loaded on first use
 	trainSet := func() (*datasets.Images, error) {
 		if train == nil {
-			train, err = src.Load(ctx, dir, datasets.Train)
+			train, err = src.Load(ctx, dir, datasets.Train, *size)
 		}
 		return train, err
 	}

@@ -43,6 +43,7 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	var c common
 	fset := c.flags("train " + name)
 	dataset := fset.String("dataset", "mnist", datasetNames())
+	size := fset.Int("size", 0, "image side in pixels (default: the dataset's)")
 	o := models.Options{Set: setFlags{}}
 	fset.StringVar(&o.Arch, "arch", "", "conv or mlp (default: the model's; for gan, conv is DCGAN)")
 	fset.BoolVar(&o.Conditional, "conditional", false, "gan: condition both players on the class label")
@@ -64,7 +65,7 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	if *ckpt == "" {
 		*ckpt = filepath.Join("runs", name+"-"+*dataset)
 	}
-	train, err := datasets.Load(ctx, c.data, *dataset, datasets.Train)
+	train, err := datasets.LoadSize(ctx, c.data, *dataset, datasets.Train, *size)
 	if err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	}
 	var test *datasets.Images
 	if cls, ok := m.(models.Classifier); ok {
-		if test, err = datasets.Load(ctx, c.data, *dataset, datasets.Test); err != nil {
+		if test, err = datasets.LoadSize(ctx, c.data, *dataset, datasets.Test, *size); err != nil {
 			return err
 		}
 		acc, err := cls.Accuracy(test)
@@ -119,7 +120,7 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	switch {
 	case reconstructs:
 		if test == nil {
-			if test, err = datasets.Load(ctx, c.data, *dataset, datasets.Test); err != nil {
+			if test, err = datasets.LoadSize(ctx, c.data, *dataset, datasets.Test, *size); err != nil {
 				return err
 			}
 		}

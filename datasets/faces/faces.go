@@ -12,16 +12,14 @@ package faces
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"image"
 	"image/jpeg"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -129,7 +127,7 @@ func LoadFolder(ctx context.Context, folder string, m Manifest, split datasets.S
 			return nil, &datasets.Error{Path: path, Err: fmt.Errorf("image is %dx%d, want %dx%d", b.Dx(), b.Dy(), Stored, Stored),
 				Hint: "genlab expects the 64x64 copy: copy the utkface folder again"}
 		}
-		d.Pixels = appendPixels(d.Pixels, img, Stored/size)
+		d.Pixels = datasets.AppendBoxRGB(d.Pixels, img, img.Bounds(), Stored/size)
 		d.Labels = append(d.Labels, r.gender)
 		d.Factors = append(d.Factors, r.age, r.gender, r.race)
 		d.N++
@@ -145,12 +143,8 @@ func LoadFolder(ctx context.Context, folder string, m Manifest, split datasets.S
 	return d, d.Validate()
 }
 
-// InTest reports whether the face in file belongs to the test split.
-func InTest(file string) bool {
-	h := fnv.New32a()
-	io.WriteString(h, file)
-	return h.Sum32()%TestEvery == 0
-}
+// InTest reports whether the face in file belongs to the test split (datasets.HeldOut).
+func InTest(file string) bool { return datasets.HeldOut(file, TestEvery) }
 
 type row struct {
 	file              string
@@ -196,28 +190,6 @@ func parseLabels(raw []byte) ([]row, error) {
 	return rows, nil
 }
 
-// appendPixels appends img's RGB values in [0, 1], averaged over f x f blocks (an exact
-// box-filter downsampling, no aliasing for integer factors).
-func appendPixels(dst []float32, img image.Image, f int) []float32 {
-	b := img.Bounds()
-	inv := 1 / (255 * float32(f*f))
-	for y := b.Min.Y; y < b.Max.Y; y += f {
-		for x := b.Min.X; x < b.Max.X; x += f {
-			var sum [3]float32
-			for dy := range f {
-				for dx := range f {
-					r, g, bl, _ := img.At(x+dx, y+dy).RGBA()
-					sum[0] += float32(r >> 8)
-					sum[1] += float32(g >> 8)
-					sum[2] += float32(bl >> 8)
-				}
-			}
-			dst = append(dst, sum[0]*inv, sum[1]*inv, sum[2]*inv)
-		}
-	}
-	return dst
-}
-
 func checkSum(b []byte, want string) error {
 	if want == "" {
 		return nil
@@ -236,8 +208,8 @@ const Size = 32
 func init() {
 	datasets.Register(datasets.Source{
 		Name: Name,
-		Load: func(ctx context.Context, dir string, split datasets.Split) (*datasets.Images, error) {
-			return Load(ctx, dir, split, Size)
+		Load: func(ctx context.Context, dir string, split datasets.Split, size int) (*datasets.Images, error) {
+			return Load(ctx, dir, split, cmp.Or(size, Size))
 		},
 		Hint: Hint,
 	})

@@ -177,7 +177,10 @@ func init() {
 	for _, name := range Names {
 		datasets.Register(datasets.Source{
 			Name: name,
-			Load: func(ctx context.Context, dir string, split datasets.Split) (*datasets.Images, error) {
+			Load: func(ctx context.Context, dir string, split datasets.Split, size int) (*datasets.Images, error) {
+				if err := datasets.CheckSize(name, size, 28); err != nil {
+					return nil, err
+				}
 				return Load(ctx, dir, name, split, datasets.Options{})
 			},
 		})

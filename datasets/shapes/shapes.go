@@ -182,7 +182,10 @@ func init() {
 		Name: "shapes",
 		// Training sees the whole grid (as dSprites models do); the test split is a
 		// random sample of it, and MIG is scored over the grid.
-		Load: func(_ context.Context, _ string, split datasets.Split) (*datasets.Images, error) {
+		Load: func(_ context.Context, _ string, split datasets.Split, size int) (*datasets.Images, error) {
+			if err := datasets.CheckSize("shapes", size, DefaultConfig().Size); err != nil {
+				return nil, err
+			}
 			if split == datasets.Test {
 				return Sample(DefaultConfig(), TestSize, TestSeed)
 			}

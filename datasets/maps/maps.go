@@ -1,0 +1,251 @@
+// Package maps loads pix2pix's "maps" pairs: aerial photographs and the map tiles of
+// the same places (Isola et al., 2017, imagery from Google Maps), the paired data of
+// image-to-image translation, and an unpaired view of them for CycleGAN.
+//
+// The data directory holds maps/train/N.jpg: 1,096 JPEGs of 512x256, the aerial photo
+// on the left half and its map on the right. There is no test split upstream; genlab
+// holds out every file whose name's FNV-1a hash is a multiple of 10 (datasets.HeldOut,
+// the faces' rule): 111 pairs never trained on. The copy is pinned by the number of
+// files and one SHA-256 of all their bytes in file-number order.
+//
+// A pair is one 6-channel image: the aerial photo's RGB then the map's RGB at every
+// pixel, so that a minibatch of pairs is a minibatch of images (datasets.Images,
+// Sampler, Gather) and the two halves stay aligned through any crop or flip.
+package maps
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/genlab-go/genlab/datasets"
+)
+
+const (
+	// Name is the paired dataset: 6-channel images, aerial RGB then map RGB.
+	Name = "maps"
+	// UnpairedName is the unpaired view (Unpaired): 3-channel images labelled by domain.
+	UnpairedName = "maps-unpaired"
+	// Stored is the side of each half as stored; Load resizes to any divisor of it.
+	Stored = 256
+	// Size is the side the course trains at: what two CPU cores translate within a
+	// lecture. 128 and 256 are for longer runs or a GPU (256 takes 1.5 GB of float32
+	// pixels for the training split).
+	Size = 64
+	// TestEvery: a file is held out when its name's FNV-1a hash is a multiple of it.
+	TestEvery = 10
+)
+
+// Domains name the two halves, the labels of the unpaired view.
+var Domains = []string{"aerial", "map"}
+
+// Hint says where the folder comes from, for errors about a missing or damaged one.
+const Hint = "copy the maps folder (maps/train/*.jpg, 1,096 JPEGs of 512x256 from the pix2pix datasets) " +
+	"into the data directory, or point $" + datasets.DirEnv + " (or --data) at one that has it"
+
+// Manifest pins the content of a copy of the dataset.
+type Manifest struct {
+	Files  int    // JPEGs in the folder
+	SHA256 string // of all their bytes, in file-number order ("" is not checked)
+}
+
+// Pix2Pix is the copy genlab expects.
+var Pix2Pix = Manifest{Files: 1096, SHA256: "7e4787ea8c7c46b625de811be6a6691e2c467dee7eefcc5329ac2b47a137dcc2"}
+
+// Load reads one split of the pairs from dir/maps/train at size x size (a divisor of
+// 256).
+func Load(ctx context.Context, dir string, split datasets.Split, size int) (*datasets.Images, error) {
+	return LoadFolder(ctx, filepath.Join(dir, Name, "train"), Pix2Pix, split, size)
+}
+
+// LoadFolder is Load for a folder with maps/train's layout whose content must match m.
+func LoadFolder(ctx context.Context, folder string, m Manifest, split datasets.Split, size int) (*datasets.Images, error) {
+	if split != datasets.Train && split != datasets.Test {
+		return nil, fmt.Errorf("maps: unknown split %q (want %q or %q)", split, datasets.Train, datasets.Test)
+	}
+	if size < 1 || Stored%size != 0 {
+		return nil, fmt.Errorf("maps: size %d must divide %d (256, 128, 64, ...)", size, Stored)
+	}
+	entries, err := os.ReadDir(folder)
+	if err != nil {
+		return nil, &datasets.Error{Path: folder, Err: err, Hint: Hint}
+	}
+	var files []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".jpg") {
+			files = append(files, e.Name())
+		}
+	}
+	if m.Files > 0 && len(files) != m.Files {
+		return nil, &datasets.Error{Path: folder, Err: fmt.Errorf("%w: %d JPEGs, want %d", datasets.ErrChecksum, len(files), m.Files),
+			Hint: "files are missing or extra: " + Hint}
+	}
+	slices.SortFunc(files, byNumber)
+	all := sha256.New()
+	d := &datasets.Images{Name: Name + "-" + string(split), H: size, W: size, C: 6}
+	f := Stored / size
+	for i, name := range files {
+		if i%128 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		path := filepath.Join(folder, name)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, &datasets.Error{Path: path, Err: err, Hint: Hint}
+		}
+		all.Write(b)
+		if datasets.HeldOut(name, TestEvery) != (split == datasets.Test) {
+			continue
+		}
+		img, err := jpeg.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, &datasets.Error{Path: path, Err: fmt.Errorf("decoding JPEG: %w", err), Hint: "the image is corrupt or truncated: " + Hint}
+		}
+		r := img.Bounds()
+		if r.Dx() != 2*Stored || r.Dy() != Stored {
+			return nil, &datasets.Error{Path: path, Err: fmt.Errorf("image is %dx%d, want %dx%d", r.Dx(), r.Dy(), 2*Stored, Stored), Hint: Hint}
+		}
+		aerial := datasets.AppendBoxRGB(nil, img, image.Rect(r.Min.X, r.Min.Y, r.Min.X+Stored, r.Max.Y), f)
+		mapHalf := datasets.AppendBoxRGB(nil, img, image.Rect(r.Min.X+Stored, r.Min.Y, r.Max.X, r.Max.Y), f)
+		for p := 0; p < len(aerial); p += 3 {
+			d.Pixels = append(d.Pixels, aerial[p:p+3]...)
+			d.Pixels = append(d.Pixels, mapHalf[p:p+3]...)
+		}
+		d.N++
+	}
+	if got := hex.EncodeToString(all.Sum(nil)); m.SHA256 != "" && got != m.SHA256 {
+		return nil, &datasets.Error{Path: folder,
+			Err:  fmt.Errorf("%w: sha256 of the JPEGs (in file-number order) %s, want %s", datasets.ErrChecksum, got, m.SHA256),
+			Hint: "some image differs from the expected copy: " + Hint}
+	}
+	if d.N == 0 {
+		return nil, &datasets.Error{Path: folder, Err: fmt.Errorf("no pairs in the %s split", split), Hint: Hint}
+	}
+	return d, d.Validate()
+}
+
+// byNumber orders "2.jpg" before "10.jpg" (names that are not numbers after numbers,
+// alphabetically).
+func byNumber(a, b string) int {
+	na, ea := strconv.Atoi(strings.TrimSuffix(a, ".jpg"))
+	nb, eb := strconv.Atoi(strings.TrimSuffix(b, ".jpg"))
+	switch {
+	case ea == nil && eb == nil:
+		return cmp.Compare(na, nb)
+	case ea == nil:
+		return -1
+	case eb == nil:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+// Halves returns the two sides of paired images as 3-channel sets in the same order:
+// the aerial photos and their maps.
+func Halves(pairs *datasets.Images) (aerial, maps *datasets.Images, err error) {
+	if pairs.C != 6 {
+		return nil, nil, fmt.Errorf("maps: %s has %d channels; pairs have 6", pairs.Name, pairs.C)
+	}
+	aerial, maps = half(pairs, 0, pairs.Name+"/aerial"), half(pairs, 3, pairs.Name+"/map")
+	return aerial, maps, nil
+}
+
+// half copies channels from..from+2 of every pixel of pairs.
+func half(pairs *datasets.Images, from int, name string) *datasets.Images {
+	d := &datasets.Images{Name: name, N: pairs.N, H: pairs.H, W: pairs.W, C: 3, Pixels: make([]float32, 0, len(pairs.Pixels)/2)}
+	for p := 0; p < len(pairs.Pixels); p += 6 {
+		d.Pixels = append(d.Pixels, pairs.Pixels[p+from:p+from+3]...)
+	}
+	return d
+}
+
+// Unpaired is the unpaired view of paired images for CycleGAN: the aerial photos of
+// the even-numbered pairs (label 0, "aerial") followed by the maps of the odd-numbered
+// ones (label 1, "map"). No place appears in both domains, so no pair is ever seen;
+// alternating rather than splitting in two keeps both domains spread over the city.
+func Unpaired(pairs *datasets.Images) (*datasets.Images, error) {
+	aerial, maps, err := Halves(pairs)
+	if err != nil {
+		return nil, err
+	}
+	d := &datasets.Images{Name: pairs.Name + "/unpaired", H: pairs.H, W: pairs.W, C: 3, Classes: Domains}
+	for domain, src := range []*datasets.Images{aerial, maps} {
+		for i := domain; i < pairs.N; i += 2 {
+			d.Pixels = append(d.Pixels, src.Image(i)...)
+			d.Labels = append(d.Labels, int32(domain))
+			d.N++
+		}
+	}
+	return d, d.Validate()
+}
+
+// Jitter applies pix2pix's training augmentation in place to n images of size x size
+// x c (NHWC): each is enlarged by 286/256 (bilinear), cropped back to size at a random
+// offset and flipped left-right with probability 1/2. All channels move together, so a
+// pair's photo and map stay aligned. Random jitter keeps a generator trained on ~1,000
+// pairs from memorizing them (Isola et al., section 6.2).
+func Jitter(rng *rand.Rand, px []float32, n, size, c int) {
+	big := (size*286 + 128) / 256
+	scaled := make([]float32, big*big*c)
+	for i := range n {
+		img := px[i*size*size*c : (i+1)*size*size*c]
+		resizeBilinear(scaled, big, img, size, c)
+		ox, oy, flip := rng.IntN(big-size+1), rng.IntN(big-size+1), rng.IntN(2) == 1
+		for y := range size {
+			for x := range size {
+				sx := ox + x
+				if flip {
+					sx = ox + size - 1 - x
+				}
+				copy(img[(y*size+x)*c:(y*size+x+1)*c], scaled[((oy+y)*big+sx)*c:((oy+y)*big+sx+1)*c])
+			}
+		}
+	}
+}
+
+// resizeBilinear resizes the s x s x c image src to d x d into dst, sampling at pixel
+// centres (half-pixel offsets, as image libraries do).
+func resizeBilinear(dst []float32, d int, src []float32, s, c int) {
+	scale := float64(s) / float64(d)
+	for y := range d {
+		fy := max((float64(y)+0.5)*scale-0.5, 0)
+		y0 := min(int(fy), s-1)
+		y1, wy := min(y0+1, s-1), float32(fy-float64(y0))
+		for x := range d {
+			fx := max((float64(x)+0.5)*scale-0.5, 0)
+			x0 := min(int(fx), s-1)
+			x1, wx := min(x0+1, s-1), float32(fx-float64(x0))
+			for k := range c {
+				a := src[(y0*s+x0)*c+k]*(1-wx) + src[(y0*s+x1)*c+k]*wx
+				b := src[(y1*s+x0)*c+k]*(1-wx) + src[(y1*s+x1)*c+k]*wx
+				dst[(y*d+x)*c+k] = a*(1-wy) + b*wy
+			}
+		}
+	}
+}
+
+func init() {
+	load := func(ctx context.Context, dir string, split datasets.Split, size int) (*datasets.Images, error) {
+		return Load(ctx, dir, split, cmp.Or(size, Size))
+	}
+	datasets.Register(datasets.Source{Name: Name, Load: load, Hint: Hint})
+	datasets.Register(datasets.Source{Name: UnpairedName, Hint: Hint,
+		Load: func(ctx context.Context, dir string, split datasets.Split, size int) (*datasets.Images, error) {
+			pairs, err := load(ctx, dir, split, size)
+			if err != nil {
+				return nil, err
+			}
+			return Unpaired(pairs)
+		}})
+}
