@@ -74,6 +74,18 @@ func (d *Images) Subset(n int) *Images {
 	return &s
 }
 
+// Channels returns a copy of channels from..from+n-1 of every image (one side of
+// paired images stored as stacked channels, say), with d's labels and factors.
+func (d *Images) Channels(from, n int) *Images {
+	s := *d
+	s.Name, s.C = fmt.Sprintf("%s/c%d-%d", d.Name, from, from+n-1), n
+	s.Pixels = make([]float32, 0, d.N*d.H*d.W*n)
+	for p := 0; p < len(d.Pixels); p += d.C {
+		s.Pixels = append(s.Pixels, d.Pixels[p+from:p+from+n]...)
+	}
+	return &s
+}
+
 // Gather copies the images at idx into one NHWC batch, and their labels if any.
 func (d *Images) Gather(idx []int) (pixels []float32, labels []int32) {
 	n := d.ImageSize()

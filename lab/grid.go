@@ -121,3 +121,16 @@ func WriteFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// Side draws n rows of images side by side: row i holds image i of each set (all h x w
+// x c), e.g. input | output | target for a translation model.
+func Side(n, h, w, c, scale int, sets ...[]float32) *image.RGBA {
+	size := h * w * c
+	all := make([]float32, 0, n*len(sets)*size)
+	for i := range n {
+		for _, s := range sets {
+			all = append(all, s[i*size:(i+1)*size]...)
+		}
+	}
+	return Grid(all, n*len(sets), h, w, c, len(sets), scale)
+}

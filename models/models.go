@@ -81,9 +81,12 @@ type (
 	Classifier interface {
 		Accuracy(data *datasets.Images) (float64, error)
 	}
-	// Translator maps images of one domain to another (image-to-image models).
+	// Translator maps images of one domain to another (image-to-image models): Translate
+	// maps n inputs to outputs, and Pairs splits a paired dataset (both sides stacked on
+	// channels) into the inputs the model reads and the targets it should produce.
 	Translator interface {
 		Translate(images []float32, n int) ([]float32, error)
+		Pairs(pairs *datasets.Images) (in, target *datasets.Images, err error)
 	}
 )
 

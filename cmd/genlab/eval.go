@@ -130,6 +130,12 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		}
 		scored = true
 	}
+	if tr, ok := m.(models.Translator); ok {
+		if err := scoreTranslations(out, tr, test); err != nil {
+			return err
+		}
+		scored = true
+	}
 	if cls, ok := m.(models.Classifier); ok {
 		acc, err := cls.Accuracy(test)
 		if err != nil {

@@ -28,11 +28,13 @@ import (
 
 	// The datasets and models the command knows: each registers itself by name.
 	_ "github.com/genlab-go/genlab/datasets/faces"
+	_ "github.com/genlab-go/genlab/datasets/maps"
 	_ "github.com/genlab-go/genlab/datasets/mnist"
 	_ "github.com/genlab-go/genlab/datasets/shapes"
 	_ "github.com/genlab-go/genlab/models/ae"
 	_ "github.com/genlab-go/genlab/models/classifier"
 	_ "github.com/genlab-go/genlab/models/gan"
+	_ "github.com/genlab-go/genlab/models/pix2pix"
 	_ "github.com/genlab-go/genlab/models/vae"
 )
 

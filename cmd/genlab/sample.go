@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"image"
 	"io"
 	"path/filepath"
 
+	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/lab"
+	"github.com/genlab-go/genlab/models"
 )
 
 // cmdSample draws samples from a trained model into a PNG grid (a conditional model's:
@@ -14,7 +18,9 @@ func cmdSample(args []string, out io.Writer) error {
 	var c common
 	fset := c.flags("sample")
 	ckpt := fset.String("ckpt", filepath.Join("runs", "vae-mnist"), "checkpoint directory of a trained model that samples (a VAE, a GAN)")
-	n := fset.Int("n", 64, "number of samples (a conditional model: n/classes of each class, one row per class)")
+	n := fset.Int("n", 64, "number of samples (a conditional model: n/classes of each class, one row per class; a translator: n/8 held-out inputs)")
+	dataset := fset.String("dataset", "maps", "a translator's held-out inputs: "+datasetNames())
+	size := fset.Int("size", 0, "image side in pixels (default: the dataset's)")
 	seed := fset.Uint64("seed", 1, "sampling seed")
 	dst := fset.String("out", "", "output PNG (default CKPT/samples.png)")
 	m, err := c.loadModel(fset, args, ckpt)
@@ -22,13 +28,24 @@ func cmdSample(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	g, ok := m.(lab.Generator)
-	if !ok {
-		return fmt.Errorf("sample: %s holds a %q model, which has no prior or noise to sample from", *ckpt, m.Name())
-	}
-	img, err := lab.SampleGrid(g, *n, *seed)
-	if err != nil {
-		return err
+	var img *image.RGBA
+	if tr, ok := m.(models.Translator); ok {
+		test, err := datasets.LoadSize(context.Background(), c.data, *dataset, datasets.Test, *size)
+		if err != nil {
+			return err
+		}
+		img, err = translations(tr, test, max(1, *n/8))
+		if err != nil {
+			return err
+		}
+	} else {
+		g, ok := m.(lab.Generator)
+		if !ok {
+			return fmt.Errorf("sample: %s holds a %q model, which has no prior or noise to sample from", *ckpt, m.Name())
+		}
+		if img, err = lab.SampleGrid(g, *n, *seed); err != nil {
+			return err
+		}
 	}
 	if *dst == "" {
 		*dst = filepath.Join(*ckpt, "samples.png")

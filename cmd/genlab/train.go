@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"image"
 	"io"
 	"path/filepath"
 	"strings"
@@ -77,18 +78,37 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	fc.Steps, fc.Seed, fc.CheckpointDir, fc.CheckpointEvery = *steps, *seed, *ckpt, *every
 	recon, reconstructs := m.(models.Reconstructor)
 	gen, generates := m.(lab.Generator)
-	writeSamples := func(path string) error {
-		img, err := lab.SampleGrid(gen, 64, 1)
+	tr, translates := m.(models.Translator)
+	var test *datasets.Images
+	if translates { // its figures translate held-out inputs
+		if test, err = datasets.LoadSize(ctx, c.data, *dataset, datasets.Test, *size); err != nil {
+			return err
+		}
+	}
+	// figure draws what the model makes best shown over training: translations of the
+	// same held-out inputs, or samples from the same fixed noise.
+	figure := func(path string) error {
+		var img *image.RGBA
+		var err error
+		if translates {
+			img, err = translations(tr, test, 8)
+		} else {
+			img, err = lab.SampleGrid(gen, 64, 1)
+		}
 		if err != nil {
 			return err
 		}
 		return lab.WritePNG(path, img)
 	}
-	if generates && !reconstructs {
-		// A generator's loss says little about its samples: draw the same fixed noise
-		// at every checkpoint, so the grids show training as the notebooks do.
+	figureName := "samples"
+	if translates {
+		figureName = "translations"
+	}
+	if translates || (generates && !reconstructs) {
+		// A GAN's losses say little about its outputs: draw the same inputs at every
+		// checkpoint, so the figures show training as the notebooks do.
 		fc.OnCheckpoint = func(step int) error {
-			return writeSamples(filepath.Join(*ckpt, fmt.Sprintf("samples-%06d.png", step)))
+			return figure(filepath.Join(*ckpt, fmt.Sprintf("%s-%06d.png", figureName, step)))
 		}
 	}
 	start := time.Now()
@@ -96,7 +116,6 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var test *datasets.Images
 	if cls, ok := m.(models.Classifier); ok {
 		if test, err = datasets.LoadSize(ctx, c.data, *dataset, datasets.Test, *size); err != nil {
 			return err
@@ -130,8 +149,8 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		return lab.WritePNG(filepath.Join(*ckpt, "reconstructions.png"), lab.Pairs(test.Pixels, r, test.N, test.H, test.W, test.C, 8, 2))
-	case generates:
-		return writeSamples(filepath.Join(*ckpt, "samples.png"))
+	case translates, generates:
+		return figure(filepath.Join(*ckpt, figureName+".png"))
 	}
 	return nil
 }

@@ -200,8 +200,8 @@ func TestJitter(t *testing.T) {
 	}
 	a := append([]float32(nil), px...)
 	b := append([]float32(nil), px...)
-	Jitter(rand.New(rand.NewPCG(7, 7)), a, n, size, c)
-	Jitter(rand.New(rand.NewPCG(7, 7)), b, n, size, c)
+	datasets.Jitter(rand.New(rand.NewPCG(7, 7)), a, n, size, c)
+	datasets.Jitter(rand.New(rand.NewPCG(7, 7)), b, n, size, c)
 	if !equal(a, b) {
 		t.Error("the same seed gave different jitter")
 	}

@@ -88,10 +88,7 @@ func BatchNormalize(x *Node, eps float64) (y, mean, variance *Node) {
 	for i := range axes {
 		axes[i] = i
 	}
-	mean = ReduceAndKeep(x, ReduceMean, axes...) // [1, ..., 1, C]: broadcasts over x
-	centered := Sub(x, mean)
-	variance = ReduceAndKeep(Square(centered), ReduceMean, axes...)
-	y = Div(centered, Sqrt(AddScalar(variance, eps)))
+	y, mean, variance = normalizeOver(x, eps, axes...) // [1, ..., 1, C]: broadcasts over x
 	c := x.Shape().Dim(-1)
 	return y, Reshape(mean, c), Reshape(variance, c)
 }
