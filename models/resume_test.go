@@ -8,6 +8,7 @@ import (
 
 	"github.com/genlab-go/genlab/datasets/shapes"
 	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/internal/testenv"
 	"github.com/genlab-go/genlab/models"
 	_ "github.com/genlab-go/genlab/models/classifier"
 	"github.com/gomlx/gomlx/ml/model"
@@ -55,7 +56,7 @@ func TestResumeIsExactForEveryModel(t *testing.T) {
 			dir := t.TempDir()
 			train(dir, steps/2)
 			resumed := train(dir, steps) // a new model, restored from dir
-			want, got := values(t, straight), values(t, resumed)
+			want, got := testenv.Variables(t, straight), testenv.Variables(t, resumed)
 			if len(want) != len(got) {
 				t.Errorf("%d variables straight, %d resumed", len(want), len(got))
 			}
@@ -68,20 +69,4 @@ func TestResumeIsExactForEveryModel(t *testing.T) {
 			}
 		})
 	}
-}
-
-// values returns the raw bytes of every variable of s by path.
-func values(t *testing.T, s *model.Store) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	for v := range s.IterVariables() {
-		val, err := v.Value()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := val.ConstBytes(func(b []byte) { out[v.Path()] = bytes.Clone(b) }); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
 }

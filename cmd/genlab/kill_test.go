@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/internal/testenv"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -55,7 +56,7 @@ func TestKilledRunResumesExactly(t *testing.T) {
 	if _, _, err := fit.Load(killed, b); err != nil {
 		t.Fatal(err)
 	}
-	va, vb := storeBytes(t, a), storeBytes(t, b)
+	va, vb := testenv.Variables(t, a), testenv.Variables(t, b)
 	for path, x := range va {
 		if !bytes.Equal(x, vb[path]) {
 			t.Errorf("%s differs between the straight run and the one killed at step %d and resumed", path, at)
@@ -71,17 +72,4 @@ func TestKilledRunResumesExactly(t *testing.T) {
 	if m1, m2 := metrics(straight), metrics(killed); m1 != m2 {
 		t.Errorf("metrics differ:\nstraight:\n%s\nkilled at %d and resumed:\n%s", m1, at, m2)
 	}
-}
-
-func storeBytes(t *testing.T, s *model.Store) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	for v := range s.IterVariables() {
-		val, err := v.Value()
-		if err != nil {
-			t.Fatal(err)
-		}
-		val.ConstBytes(func(b []byte) { out[v.Path()] = bytes.Clone(b) })
-	}
-	return out
 }

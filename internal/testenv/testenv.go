@@ -5,12 +5,14 @@
 package testenv
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/genlab-go/genlab/datasets"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // Root returns the repository root (the directory holding go.mod).
@@ -59,4 +61,21 @@ func DataDir(t testing.TB, rel string) string {
 		Missing(t, fmt.Sprintf("testenv: dataset %s not found in %s (set $%s to the datasets folder)", rel, dir, datasets.DirEnv))
 	}
 	return dir
+}
+
+// Variables returns the raw bytes of every variable of store by path: what tests of
+// exact resume compare.
+func Variables(t testing.TB, store *model.Store) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for v := range store.IterVariables() {
+		val, err := v.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := val.ConstBytes(func(b []byte) { out[v.Path()] = bytes.Clone(b) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }
