@@ -83,7 +83,8 @@ type (
 	}
 	// Translator maps images of one domain to another (image-to-image models): Translate
 	// maps n inputs to outputs, and Pairs splits a paired dataset (both sides stacked on
-	// channels) into the inputs the model reads and the targets it should produce.
+	// channels) into the inputs the model reads and the targets it should produce; for
+	// unpaired data (two labelled domains) it gives the inputs and a nil target.
 	Translator interface {
 		Translate(images []float32, n int) ([]float32, error)
 		Pairs(pairs *datasets.Images) (in, target *datasets.Images, err error)

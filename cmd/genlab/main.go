@@ -33,6 +33,7 @@ import (
 	_ "github.com/genlab-go/genlab/datasets/shapes"
 	_ "github.com/genlab-go/genlab/models/ae"
 	_ "github.com/genlab-go/genlab/models/classifier"
+	_ "github.com/genlab-go/genlab/models/cyclegan"
 	_ "github.com/genlab-go/genlab/models/gan"
 	_ "github.com/genlab-go/genlab/models/pix2pix"
 	_ "github.com/genlab-go/genlab/models/vae"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"image"
 	"io"
 
@@ -13,17 +14,21 @@ import (
 // What the command does with image-to-image models (models.Translator).
 
 // translations draws the first n pairs of a paired set as rows of input | output |
-// target.
+// target (input | output for unpaired data).
 func translations(tr models.Translator, pairs *datasets.Images, n int) (*image.RGBA, error) {
-	in, target, err := tr.Pairs(pairs.Subset(n))
+	in, target, err := tr.Pairs(pairs)
 	if err != nil {
 		return nil, err
 	}
+	in = in.Subset(n)
 	out, err := tr.Translate(in.Pixels, in.N)
 	if err != nil {
 		return nil, err
 	}
-	return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out, target.Pixels), nil
+	if target == nil { // unpaired data: nothing to compare with
+		return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out), nil
+	}
+	return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out, target.Subset(n).Pixels), nil
 }
 
 // scoreTranslations prints how close the model's translations of the held-out inputs
@@ -32,6 +37,9 @@ func scoreTranslations(out io.Writer, tr models.Translator, pairs *datasets.Imag
 	in, target, err := tr.Pairs(pairs)
 	if err != nil {
 		return err
+	}
+	if target == nil {
+		return fmt.Errorf("eval: %s has no pairs to score translations against (use a paired dataset, e.g. --dataset maps)", pairs.Name)
 	}
 	px, err := tr.Translate(in.Pixels, in.N)
 	if err != nil {

@@ -53,3 +53,35 @@ func TestCLIPix2Pix(t *testing.T) {
 		t.Errorf("eval should score the 111 held-out pairs:\n%s", out)
 	}
 }
+
+// CycleGAN through the command: trained on the unpaired maps (photos and maps of
+// different places), its figures translate held-out photos, and eval scores it on the
+// held-out pairs it never saw as pairs.
+func TestCLICycleGAN(t *testing.T) {
+	data := testenv.DataDir(t, "maps/train")
+	ckpt := filepath.Join(t.TempDir(), "cyc")
+	cli := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(context.Background(), append(args, "--data", data), &out); err != nil {
+			t.Fatalf("genlab %v: %v\n%s", args, err, out.String())
+		}
+		return out.String()
+	}
+	cli("train", "cyclegan", "--dataset", "maps-unpaired", "--size", "32", "--steps", "2", "--batch", "2", "--ckpt", ckpt)
+	for _, f := range []string{"translations.png", "loss.png"} {
+		if _, err := os.Stat(filepath.Join(ckpt, f)); err != nil {
+			t.Errorf("train cyclegan did not write %s: %v", f, err)
+		}
+	}
+	out := cli("eval", "--ckpt", ckpt, "--dataset", "maps", "--size", "32")
+	for _, name := range []string{"l1", "psnr", "ssim", "sharpness"} {
+		if !regexp.MustCompile(`(?m)^metric ` + name + `=-?[0-9.]+$`).MatchString(out) {
+			t.Errorf("eval of cyclegan lacks metric %s:\n%s", name, out)
+		}
+	}
+	var buf bytes.Buffer
+	if err := run(context.Background(), []string{"eval", "--ckpt", ckpt, "--dataset", "maps-unpaired", "--size", "32", "--data", data}, &buf); err == nil {
+		t.Error("scoring translations on unpaired data should say there are no pairs")
+	}
+}

@@ -1,0 +1,73 @@
+package cyclegan
+
+import "fmt"
+
+// Direction says which generator Translate runs: AtoB (G) or BtoA (F).
+type Direction string
+
+const (
+	AtoB Direction = "AtoB"
+	BtoA Direction = "BtoA"
+)
+
+// Config describes a CycleGAN and how to train it.
+type Config struct {
+	Size, Channels int // image side and channels of both domains
+	Direction      Direction
+	// GenFilters is the generators' first width (64 in the paper); they go down twice
+	// (x2, x4 channels), through ResBlocks residual blocks, and up again.
+	GenFilters, ResBlocks int
+	// DiscChannels are the PatchGAN discriminators' stride-2 layers.
+	DiscChannels []int
+	// LambdaCycle weighs the cycle-consistency terms (10); LambdaIdentity the identity
+	// terms, as a fraction of LambdaCycle (0.5). LambdaCycle 0 is the ablation that
+	// shows what the cycle is for.
+	LambdaCycle, LambdaIdentity float64
+	// PoolSize is how many past generated images each discriminator draws from (50),
+	// rounded down to a multiple of BatchSize.
+	PoolSize int
+	// HoldSteps and DecaySteps: the learning rate stays at LearningRate for HoldSteps
+	// steps, then falls linearly to 0 over DecaySteps (0: no decay).
+	HoldSteps, DecaySteps int
+	LearningRate, Beta1   float64
+	BatchSize             int
+}
+
+// DefaultConfig is CycleGAN at 64x64 for two CPU cores: generators of 32 filters with 4
+// residual blocks at 16x16 (the paper: 64 filters, 6 blocks at 128, 9 at 256), two-layer
+// PatchGANs, lambda 10, identity 0.5, a pool of 48, Adam 2e-4 with beta1 0.5, batches
+// of 4, no decay unless asked for.
+func DefaultConfig() Config {
+	return Config{
+		Size: 64, Channels: 3, Direction: AtoB,
+		GenFilters: 32, ResBlocks: 4, DiscChannels: []int{32, 64},
+		LambdaCycle: 10, LambdaIdentity: 0.5, PoolSize: 48,
+		LearningRate: 2e-4, Beta1: 0.5, BatchSize: 4,
+	}
+}
+
+// Shape is the shape of one image of either domain.
+func (c Config) Shape() (h, w, ch int) { return c.Size, c.Size, c.Channels }
+
+// pool is the pool size actually used: a multiple of the batch.
+func (c Config) pool() int { return c.PoolSize / c.BatchSize * c.BatchSize }
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if c.Size < 8 || c.Size%4 != 0 || c.Channels < 1 {
+		return fmt.Errorf("cyclegan: %dx%dx%d images (want a side divisible by 4, at least 8)", c.Size, c.Size, c.Channels)
+	}
+	if c.GenFilters < 1 || c.ResBlocks < 0 || len(c.DiscChannels) == 0 {
+		return fmt.Errorf("cyclegan: generator filters %d, residual blocks %d, discriminator %v", c.GenFilters, c.ResBlocks, c.DiscChannels)
+	}
+	if c.Direction != AtoB && c.Direction != BtoA {
+		return fmt.Errorf("cyclegan: direction %q (want %s or %s)", c.Direction, AtoB, BtoA)
+	}
+	if c.LambdaCycle < 0 || c.LambdaIdentity < 0 || c.PoolSize < 0 || c.HoldSteps < 0 || c.DecaySteps < 0 {
+		return fmt.Errorf("cyclegan: lambdas %g/%g, pool %d, schedule %d/%d", c.LambdaCycle, c.LambdaIdentity, c.PoolSize, c.HoldSteps, c.DecaySteps)
+	}
+	if c.BatchSize < 1 || c.LearningRate <= 0 || c.Beta1 < 0 || c.Beta1 >= 1 {
+		return fmt.Errorf("cyclegan: batch %d, learning rate %g, beta1 %g", c.BatchSize, c.LearningRate, c.Beta1)
+	}
+	return nil
+}
