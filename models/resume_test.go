@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/datasets/shapes"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/internal/testenv"
 	"github.com/genlab-go/genlab/models"
 	_ "github.com/genlab-go/genlab/models/classifier"
+	_ "github.com/genlab-go/genlab/models/cyclegan"
+	_ "github.com/genlab-go/genlab/models/pix2pix"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -27,27 +30,34 @@ func TestResumeIsExactForEveryModel(t *testing.T) {
 	cases := []struct {
 		name string
 		o    models.Options
+		data *datasets.Images // nil: the shapes
 	}{
-		{"ae", models.Options{}},
-		{"vae", models.Options{Arch: "mlp"}},
-		{"vae", models.Options{}},
-		{"gan", models.Options{}},
-		{"gan", models.Options{Loss: "wgan-gp"}},
-		{"gan", models.Options{Conditional: true, BatchNorm: true}},
-		{"classifier", models.Options{}},
+		{"ae", models.Options{}, nil},
+		{"vae", models.Options{Arch: "mlp"}, nil},
+		{"vae", models.Options{}, nil},
+		{"gan", models.Options{}, nil},
+		{"gan", models.Options{Loss: "wgan-gp"}, nil},
+		{"gan", models.Options{Conditional: true, BatchNorm: true}, nil},
+		{"classifier", models.Options{}, nil},
+		{"pix2pix", models.Options{Set: map[string]string{"GenChannels": "[8,8,8,8]", "DiscChannels": "[8]"}}, pairs16()},
+		{"cyclegan", models.Options{Set: map[string]string{"GenFilters": "4", "ResBlocks": "1", "DiscChannels": "[4]", "PoolSize": "8"}}, domains16()},
 	}
-	const steps = 6
-	for _, c := range cases {
-		t.Run(fmt.Sprintf("%s%+v", c.name, c.o), func(t *testing.T) {
+	const steps = 6 // the cyclegan's pool of 8 fills in 1 step and swaps after
+	for i, c := range cases {
+		t.Run(fmt.Sprintf("%d-%s", i, c.name), func(t *testing.T) {
 			c.o.BatchSize = 8
+			d := data
+			if c.data != nil {
+				d = c.data
+			}
 			train := func(dir string, n int) *model.Store {
-				m, err := models.New(c.name, data, c.o)
+				m, err := models.New(c.name, d, c.o)
 				if err != nil {
 					t.Fatal(err)
 				}
 				fc := fit.DefaultConfig()
 				fc.Steps, fc.Progress, fc.CheckpointDir, fc.Seed = n, nil, dir, 7
-				if _, err := m.Train(context.Background(), data, fc); err != nil {
+				if _, err := m.Train(context.Background(), d, fc); err != nil {
 					t.Fatal(err)
 				}
 				return m.Variables()
@@ -69,4 +79,25 @@ func TestResumeIsExactForEveryModel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pairs16 is 32 random 16x16 pairs (6 channels), for pix2pix.
+func pairs16() *datasets.Images {
+	d := &datasets.Images{Name: "pairs", N: 32, H: 16, W: 16, C: 6}
+	for i := range 32 * 16 * 16 * 6 {
+		d.Pixels = append(d.Pixels, float32(i*7919%1000)/1000)
+	}
+	return d
+}
+
+// domains16 is two domains of 16 images each, for CycleGAN.
+func domains16() *datasets.Images {
+	d := &datasets.Images{Name: "domains", N: 32, H: 16, W: 16, C: 3, Classes: []string{"a", "b"}}
+	for i := range 32 * 16 * 16 * 3 {
+		d.Pixels = append(d.Pixels, float32(i*104729%1000)/1000)
+	}
+	for i := range 32 {
+		d.Labels = append(d.Labels, int32(i%2))
+	}
+	return d
 }
