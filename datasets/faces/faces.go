@@ -205,7 +205,52 @@ func checkSum(b []byte, want string) error {
 // 32x32, what two CPU cores train a DCGAN on in minutes.
 const Size = 32
 
+// The two domains of faces by age for unpaired translation (CycleGAN): young (age <=
+// YoungMax) and old (age >= OldMin); the ages between are left out, so that the domains
+// differ visibly.
+const (
+	AgeName  = "utkface-age"
+	YoungMax = 25
+	OldMin   = 50
+)
+
+// ByAge returns the young faces of d (label 0) followed by the old ones (label 1),
+// keeping their factors (the age among them).
+func ByAge(d *datasets.Images) (*datasets.Images, error) {
+	nf := len(d.FactorNames)
+	if nf == 0 || d.FactorNames[0] != "age" {
+		return nil, fmt.Errorf("faces: %s has no age factor", d.Name)
+	}
+	out := &datasets.Images{Name: d.Name + "/by-age", H: d.H, W: d.W, C: d.C, Classes: []string{"young", "old"},
+		FactorNames: d.FactorNames, FactorSizes: d.FactorSizes}
+	for label, keep := range []func(age int32) bool{
+		func(a int32) bool { return a <= YoungMax }, func(a int32) bool { return a >= OldMin },
+	} {
+		for i := range d.N {
+			if keep(d.Factors[i*nf]) {
+				out.Pixels = append(out.Pixels, d.Image(i)...)
+				out.Factors = append(out.Factors, d.Factors[i*nf:(i+1)*nf]...)
+				out.Labels = append(out.Labels, int32(label))
+				out.N++
+			}
+		}
+	}
+	return out, out.Validate()
+}
+
 func init() {
+	datasets.Register(datasets.Source{
+		Name: AgeName,
+		// At the stored 64x64 by default: age is in the details.
+		Load: func(ctx context.Context, dir string, split datasets.Split, size int) (*datasets.Images, error) {
+			d, err := Load(ctx, dir, split, cmp.Or(size, Stored))
+			if err != nil {
+				return nil, err
+			}
+			return ByAge(d)
+		},
+		Hint: Hint,
+	})
 	datasets.Register(datasets.Source{
 		Name: Name,
 		Load: func(ctx context.Context, dir string, split datasets.Split, size int) (*datasets.Images, error) {

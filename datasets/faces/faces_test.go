@@ -200,3 +200,25 @@ func TestSplitIsStable(t *testing.T) {
 		}
 	}
 }
+
+// The faces by age: two domains, young and old, with nobody in between, from the same
+// held-out split.
+func TestByAge(t *testing.T) {
+	dir := testenv.DataDir(t, "utkface/labels.csv")
+	d, err := datasets.LoadSize(context.Background(), dir, AgeName, datasets.Test, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts [2]int
+	for i, l := range d.Labels {
+		age := d.Factors[i*3]
+		if (l == 0) != (age <= YoungMax) || (l == 1) != (age >= OldMin) {
+			t.Fatalf("face %d: age %d in domain %s", i, age, d.Classes[l])
+		}
+		counts[l]++
+	}
+	if counts[0] < 200 || counts[1] < 100 || d.H != 32 {
+		t.Errorf("held-out young %d, old %d at %dx%d", counts[0], counts[1], d.H, d.W)
+	}
+	t.Logf("held out: %d young, %d old", counts[0], counts[1])
+}
