@@ -35,14 +35,16 @@ type Config struct {
 
 // DefaultConfig is CycleGAN at 64x64 for two CPU cores: generators of 32 filters with 4
 // residual blocks at 16x16 (the paper: 64 filters, 6 blocks at 128, 9 at 256), two-layer
-// PatchGANs, lambda 10, identity 0.5, a pool of 48, Adam 2e-4 with beta1 0.5, batches
-// of 4, no decay unless asked for.
+// PatchGANs, lambda 10, identity 0.5, a pool of 50, Adam 2e-4 with beta1 0.5, and
+// batches of 1 as in the paper: measured at 64x64 on two cores, a step of 1 image took
+// 2.0 s and 1.4 GiB resident, a step of 4 images 8.5 s (the same per image) and 3.7 GiB,
+// over a laptop's budget. No decay unless asked for.
 func DefaultConfig() Config {
 	return Config{
 		Size: 64, Channels: 3, Direction: AtoB,
 		GenFilters: 32, ResBlocks: 4, DiscChannels: []int{32, 64},
-		LambdaCycle: 10, LambdaIdentity: 0.5, PoolSize: 48,
-		LearningRate: 2e-4, Beta1: 0.5, BatchSize: 4,
+		LambdaCycle: 10, LambdaIdentity: 0.5, PoolSize: 50,
+		LearningRate: 2e-4, Beta1: 0.5, BatchSize: 1,
 	}
 }
 
