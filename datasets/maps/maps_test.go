@@ -7,9 +7,9 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,7 +76,7 @@ func TestLoadRealMaps(t *testing.T) {
 		t.Errorf("unpaired: %d images (%v by domain) of %d channels from %d pairs", u.N, counts, u.C, train.N)
 	}
 	tr, trMaps, _ := Halves(train)
-	if !equal(u.Image(0), tr.Image(0)) || !equal(u.Image(counts[0]), trMaps.Image(1)) {
+	if !slices.Equal(u.Image(0), tr.Image(0)) || !slices.Equal(u.Image(counts[0]), trMaps.Image(1)) {
 		t.Error("unpaired: domain 0 starts with pair 0's photo, domain 1 with pair 1's map")
 	}
 }
@@ -87,16 +87,6 @@ func mean(v []float32) float64 {
 		s += float64(x)
 	}
 	return s / float64(len(v))
-}
-
-func equal(a, b []float32) bool { return bytes.Equal(f32bytes(a), f32bytes(b)) }
-
-func f32bytes(v []float32) []byte {
-	b := make([]byte, 0, 4*len(v))
-	for _, x := range v {
-		b = append(b, byte(int(x*255)))
-	}
-	return b
 }
 
 // writePair writes a 512x256 JPEG whose left half is grey level a and right half b.
@@ -185,39 +175,3 @@ func TestBadFolders(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// Jitter keeps shapes and ranges, moves the photo and the map together, and depends
-// only on the seed.
-func TestJitter(t *testing.T) {
-	const n, size, c = 4, 16, 6
-	px := make([]float32, n*size*size*c)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i < len(px); i += 6 {
-		v := rng.Float32()
-		for k := range 6 {
-			px[i+k] = v // the "photo" equals the "map"
-		}
-	}
-	a := append([]float32(nil), px...)
-	b := append([]float32(nil), px...)
-	datasets.Jitter(rand.New(rand.NewPCG(7, 7)), a, n, size, c)
-	datasets.Jitter(rand.New(rand.NewPCG(7, 7)), b, n, size, c)
-	if !equal(a, b) {
-		t.Error("the same seed gave different jitter")
-	}
-	changed := false
-	for i := 0; i < len(a); i += 6 {
-		for k := 1; k < 6; k++ {
-			if a[i+k] != a[i] {
-				t.Fatalf("pixel %d: channel %d is %g, channel 0 %g: the halves came apart", i/6, k, a[i+k], a[i])
-			}
-		}
-		if a[i] < 0 || a[i] > 1 {
-			t.Fatalf("jittered value %g outside [0,1]", a[i])
-		}
-		changed = changed || a[i] != px[i]
-	}
-	if !changed {
-		t.Error("jitter changed nothing")
-	}
-}

@@ -4,6 +4,7 @@ import (
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models"
 	"github.com/genlab-go/genlab/models/blocks"
+	"github.com/genlab-go/genlab/models/pix2pix"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -71,9 +72,6 @@ func (m *Model) Generator(name string, x *graph.Node) *graph.Node {
 func (m *Model) Discriminator(name string, x *graph.Node) *graph.Node {
 	return blocks.PatchGAN{Channels: m.Cfg.DiscChannels}.Apply(m.Store.Scope(DiscriminatorsScope+"/"+name), x)
 }
-
-// L1 is the mean absolute difference of a and b.
-func L1(a, b *graph.Node) *graph.Node { return graph.ReduceAllMean(graph.Abs(graph.Sub(a, b))) }
 
 // LSGAN losses (Mao et al., 2017): a discriminator regresses real patches to 1 and
 // generated ones to 0; a generator pushes its patches' scores to 1.
@@ -147,11 +145,11 @@ func (m *Model) GLossFn() fit.LossFn {
 		a, b := toRange(inputs[0]), toRange(inputs[1])
 		fakeB, fakeA := m.Generator("ab", a), m.Generator("ba", b)
 		adv := graph.Add(LSGLoss(m.Discriminator("b", fakeB)), LSGLoss(m.Discriminator("a", fakeA)))
-		cycle := graph.Add(L1(m.Generator("ba", fakeB), a), L1(m.Generator("ab", fakeA), b))
+		cycle := graph.Add(pix2pix.L1(m.Generator("ba", fakeB), a), pix2pix.L1(m.Generator("ab", fakeA), b))
 		loss := graph.Add(adv, graph.MulScalar(cycle, m.Cfg.LambdaCycle))
 		metrics := []fit.Metric{{Name: "adv", Value: adv}, {Name: "cycle", Value: cycle}}
 		if w := m.Cfg.LambdaCycle * m.Cfg.LambdaIdentity; w > 0 {
-			identity := graph.Add(L1(m.Generator("ba", a), a), L1(m.Generator("ab", b), b))
+			identity := graph.Add(pix2pix.L1(m.Generator("ba", a), a), pix2pix.L1(m.Generator("ab", b), b))
 			loss = graph.Add(loss, graph.MulScalar(identity, w))
 			metrics = append(metrics, fit.Metric{Name: "identity", Value: identity})
 		}
