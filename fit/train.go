@@ -28,31 +28,21 @@ func Train(ctx context.Context, backend compute.Backend, store *model.Store, cfg
 	if updates[0].Reuse {
 		return nil, fmt.Errorf("fit: the first update (%q) has no batch before it to reuse", updates[0].Name)
 	}
-	// fresh[call] says whether run number call of a step draws a new minibatch.
-	var fresh []bool
+	// slot[call] is which of the step's k minibatches run number call reads: a run that
+	// draws takes the next one, a Reuse run the last one drawn.
+	var slot []int
+	k := 0
 	for _, u := range updates {
 		for range max(u.Repeat, 1) {
-			fresh = append(fresh, !u.Reuse)
-		}
-	}
-	k := 0
-	for _, f := range fresh {
-		if f {
-			k++
+			if !u.Reuse {
+				k++
+			}
+			slot = append(slot, k-1)
 		}
 	}
 	last, lastIndex := []*tensors.Tensor(nil), -1
 	batches := func(step, call int) ([]*tensors.Tensor, error) {
-		drawn := 0 // minibatches drawn before this call in the step
-		for _, f := range fresh[:call] {
-			if f {
-				drawn++
-			}
-		}
-		if fresh[call] {
-			drawn++
-		}
-		i := step*k + drawn - 1
+		i := step*k + slot[call]
 		if i != lastIndex {
 			var err error
 			if last, err = draw(i); err != nil {
