@@ -17,7 +17,9 @@ import (
 	"github.com/genlab-go/genlab/backend"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models/ae"
+	"github.com/genlab-go/genlab/models/cyclegan"
 	"github.com/genlab-go/genlab/models/gan"
+	"github.com/genlab-go/genlab/models/pix2pix"
 	"github.com/genlab-go/genlab/models/vae"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -37,7 +39,8 @@ type Case struct {
 }
 
 // Cases are the benchmarked models, by name: mlp_vae, conv_vae, dcgan and dcgan_bn (the
-// DCGAN with batch norm where Radford et al. put it).
+// DCGAN with batch norm where Radford et al. put it), and pix2pix and cyclegan at their
+// defaults (64x64; batches of 8 pairs and of 1 image per domain).
 func Cases() []Case {
 	return []Case{
 		{Name: "mlp_vae", Batch: 128, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
@@ -58,7 +61,56 @@ func Cases() []Case {
 			c.BatchNorm = true
 			return ganStep(c)
 		}},
+		{Name: "pix2pix", Batch: pix2pix.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			return pix2pixStep(pix2pix.DefaultConfig())
+		}},
+		{Name: "cyclegan", Batch: cyclegan.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			return cycleganStep(cyclegan.DefaultConfig())
+		}},
 	}
+}
+
+// pix2pixStep is one D update plus one G update on a fixed batch of pairs (the jitter
+// is data preparation, outside the step).
+func pix2pixStep(c pix2pix.Config) (*fit.Stepper, [][]*tensors.Tensor, error) {
+	m, err := pix2pix.New(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.Store.SetRNGStateFromSeed(1); err != nil {
+		return nil, nil, err
+	}
+	s, err := fit.NewStepper(m.Backend, m.Store, m.Updates()...)
+	h, w, ch := c.Shape()
+	batch := []*tensors.Tensor{uniformBatch(c.BatchSize, h, w, ch)}
+	return s, [][]*tensors.Tensor{batch, batch}, err
+}
+
+// cycleganStep is one update of both generators plus one of both discriminators, on a
+// fixed batch of each domain.
+func cycleganStep(c cyclegan.Config) (*fit.Stepper, [][]*tensors.Tensor, error) {
+	m, err := cyclegan.New(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.Store.SetRNGStateFromSeed(1); err != nil {
+		return nil, nil, err
+	}
+	s, err := fit.NewStepper(m.Backend, m.Store, m.Updates()...)
+	h, w, ch := c.Shape()
+	batch := []*tensors.Tensor{uniformBatch(c.BatchSize, h, w, ch), uniformBatch(c.BatchSize, h, w, ch)}
+	return s, [][]*tensors.Tensor{batch, batch}, err
+}
+
+// uniformBatch is a fixed batch of n images of uniform noise in [0, 1] (the peer draws
+// its own: the values do not change the work of a step).
+func uniformBatch(n, h, w, c int) *tensors.Tensor {
+	rng := rand.New(rand.NewPCG(1, 3))
+	px := make([]float32, n*h*w*c)
+	for i := range px {
+		px[i] = rng.Float32()
+	}
+	return tensors.FromFlatDataAndDimensions(px, n, h, w, c)
 }
 
 // ganStep is one D update plus one G update.

@@ -86,9 +86,174 @@ class DCGAN:
         return lossD.item() + lossG.item()
 
 
+def instance_norm(c):
+    # genlab's blocks.InstanceNorm{Affine: true}: biased variance, eps 1e-5, scale and offset.
+    return nn.InstanceNorm2d(c, affine=True, eps=1e-5)
+
+
+class UNet(nn.Module):
+    # genlab's blocks.UNet as pix2pix.DefaultConfig builds it at 64x64: 4x4 stride-2 convs
+    # of 32, 64, 128, 256, 256, 256 channels down to 1x1 (LeakyReLU 0.2 before each but the
+    # first; instance norm on all but the first and the last), 4x4 stride-2 transposed
+    # convs back up (ReLU before, instance norm after, dropout 0.5 in the three innermost
+    # of them), each followed by the skip from the encoder, then tanh.
+    def __init__(self, channels=(32, 64, 128, 256, 256, 256), cin=3, cout=3, dropout=0.5):
+        super().__init__()
+        n = len(channels)
+        self.n, self.dropout = n, dropout
+        self.down = nn.ModuleList()
+        for i, ch in enumerate(channels):
+            normed = 0 < i < n - 1
+            prev = cin if i == 0 else channels[i - 1]
+            self.down.append(nn.Sequential(nn.Conv2d(prev, ch, 4, 2, 1, bias=not normed),
+                                           instance_norm(ch) if normed else nn.Identity()))
+        self.up = nn.ModuleList()
+        for i in range(n - 1, 0, -1):
+            prev = channels[i] if i == n - 1 else 2 * channels[i]
+            self.up.append(nn.Sequential(nn.ConvTranspose2d(prev, channels[i - 1], 4, 2, 1, bias=False),
+                                         instance_norm(channels[i - 1])))
+        self.out = nn.ConvTranspose2d(2 * channels[0], cout, 4, 2, 1)
+
+    def forward(self, x):
+        enc, h = [], x
+        for i, layer in enumerate(self.down):
+            h = layer(h if i == 0 else F.leaky_relu(h, 0.2))
+            enc.append(h)
+        for j, layer in enumerate(self.up):
+            i = self.n - 1 - j
+            h = layer(F.relu(h))
+            if self.n - 4 <= i < self.n - 1:
+                h = F.dropout(h, self.dropout, self.training)
+            h = torch.cat([enc[i - 1], h], 1)
+        return torch.tanh(self.out(F.relu(h)))
+
+
+class PatchGAN(nn.Module):
+    # genlab's blocks.PatchGAN: 4x4 stride-2 convs of the given channels (instance norm on
+    # all but the first), a 4x4 stride-1 conv of twice the last, a 4x4 stride-1 conv to
+    # one logit per patch; padding 1, LeakyReLU 0.2.
+    def __init__(self, cin, channels=(32, 64)):
+        super().__init__()
+        layers, prev = [], cin
+        for i, (ch, stride) in enumerate([(c, 2) for c in channels] + [(2 * channels[-1], 1)]):
+            layers += [nn.Conv2d(prev, ch, 4, stride, 1, bias=i == 0)]
+            layers += [instance_norm(ch)] if i > 0 else []
+            layers += [nn.LeakyReLU(0.2)]
+            prev = ch
+        layers.append(nn.Conv2d(prev, 1, 4, 1, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Pix2Pix:
+    # pix2pix.DefaultConfig: the U-Net above, a PatchGAN on (input, output), lambda 100,
+    # Adam(1e-3, beta1=0.5); D's update, then G's on the same batch. G runs once for each
+    # update, as genlab's two graphs do.
+    def __init__(self):
+        self.G, self.D = UNet(), PatchGAN(6)
+        self.optD = torch.optim.Adam(self.D.parameters(), lr=1e-3, betas=(0.5, 0.999))
+        self.optG = torch.optim.Adam(self.G.parameters(), lr=1e-3, betas=(0.5, 0.999))
+
+    def step(self, pairs):
+        x, y = pairs[:, :3] * 2 - 1, pairs[:, 3:] * 2 - 1
+        with torch.no_grad():
+            fake = self.G(x)
+        lossD = 0.5 * (F.softplus(-self.D(torch.cat([x, y], 1))).mean() +
+                       F.softplus(self.D(torch.cat([x, fake], 1))).mean())
+        self.optD.zero_grad(set_to_none=True)
+        lossD.backward()
+        self.optD.step()
+        fake = self.G(x)
+        lossG = F.softplus(-self.D(torch.cat([x, fake], 1))).mean() + 100 * (fake - y).abs().mean()
+        self.optG.zero_grad(set_to_none=True)
+        lossG.backward()
+        self.optG.step()
+        return lossD.item() + lossG.item()
+
+
+class ResBlock(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.net = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3, bias=False), instance_norm(c), nn.ReLU(),
+                                 nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3, bias=False), instance_norm(c))
+
+    def forward(self, x):
+        return x + self.net(x)
+
+
+def resnet_generator(f=32, blocks=4, c=3):
+    # cyclegan.Model.Generator at its defaults: reflect-pad 3 + 7x7 conv, two 3x3 stride-2
+    # convs, residual blocks, two 4x4 stride-2 transposed convs, reflect-pad 3 + 7x7 conv,
+    # tanh; instance norm and ReLU after every layer but the last.
+    layers = [nn.ReflectionPad2d(3), nn.Conv2d(c, f, 7, bias=False), instance_norm(f), nn.ReLU()]
+    for cin, cout in [(f, 2 * f), (2 * f, 4 * f)]:
+        layers += [nn.Conv2d(cin, cout, 3, 2, 1, bias=False), instance_norm(cout), nn.ReLU()]
+    layers += [ResBlock(4 * f) for _ in range(blocks)]
+    for cin, cout in [(4 * f, 2 * f), (2 * f, f)]:
+        layers += [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), instance_norm(cout), nn.ReLU()]
+    layers += [nn.ReflectionPad2d(3), nn.Conv2d(f, c, 7), nn.Tanh()]
+    return nn.Sequential(*layers)
+
+
+class Pool:
+    # CycleGAN's history of 50 generated images: until full each image goes in and comes
+    # out; then with probability 1/2 it is swapped for an older one.
+    def __init__(self, size=50):
+        self.size, self.images = size, []
+
+    def __call__(self, fake):
+        out = []
+        for img in fake:
+            img = img.unsqueeze(0)
+            if len(self.images) < self.size:
+                self.images.append(img)
+                out.append(img)
+            elif torch.rand(1).item() < 0.5:
+                i = int(torch.randint(0, self.size, (1,)).item())
+                out.append(self.images[i])
+                self.images[i] = img
+            else:
+                out.append(img)
+        return torch.cat(out, 0)
+
+
+class CycleGAN:
+    # cyclegan.DefaultConfig: generators G (A->B) and F (B->A), PatchGANs D_A and D_B,
+    # LSGAN losses, cycle lambda 10, identity 0.5 * 10, pools of 50, Adam(2e-4, beta1=0.5).
+    # The generators' update, then the discriminators' (whose fakes are generated again,
+    # as genlab's second graph does).
+    def __init__(self):
+        self.G, self.F = resnet_generator(), resnet_generator()
+        self.DA, self.DB = PatchGAN(3), PatchGAN(3)
+        self.poolA, self.poolB = Pool(), Pool()
+        self.optG = torch.optim.Adam(list(self.G.parameters()) + list(self.F.parameters()), lr=2e-4, betas=(0.5, 0.999))
+        self.optD = torch.optim.Adam(list(self.DA.parameters()) + list(self.DB.parameters()), lr=2e-4, betas=(0.5, 0.999))
+
+    def step(self, a, b):
+        a, b = a * 2 - 1, b * 2 - 1
+        fake_b, fake_a = self.G(a), self.F(b)
+        adv = (self.DB(fake_b) - 1).pow(2).mean() + (self.DA(fake_a) - 1).pow(2).mean()
+        cycle = (self.F(fake_b) - a).abs().mean() + (self.G(fake_a) - b).abs().mean()
+        identity = (self.F(a) - a).abs().mean() + (self.G(b) - b).abs().mean()
+        lossG = adv + 10 * cycle + 5 * identity
+        self.optG.zero_grad(set_to_none=True)
+        lossG.backward()
+        self.optG.step()
+        with torch.no_grad():
+            fake_b, fake_a = self.poolB(self.G(a)), self.poolA(self.F(b))
+        lossD = 0.5 * ((self.DA(a) - 1).pow(2).mean() + self.DA(fake_a).pow(2).mean()) + \
+            0.5 * ((self.DB(b) - 1).pow(2).mean() + self.DB(fake_b).pow(2).mean())
+        self.optD.zero_grad(set_to_none=True)
+        lossD.backward()
+        self.optD.step()
+        return lossG.item() + lossD.item()
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn"])
+    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan"])
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
@@ -98,7 +263,13 @@ def main():
     torch.manual_seed(a.seed)
     batch = 64 if a.model.startswith("dcgan") else 128
     x = (torch.rand(batch, 1, 28, 28) < 0.3).float()  # a fixed binary batch, as genlab's
-    if a.model.startswith("dcgan"):
+    if a.model == "pix2pix":
+        p2p, pairs = Pix2Pix(), torch.rand(8, 6, 64, 64)  # a fixed batch of 8 pairs
+        step = lambda: p2p.step(pairs)
+    elif a.model == "cyclegan":
+        cg, imgA, imgB = CycleGAN(), torch.rand(1, 3, 64, 64), torch.rand(1, 3, 64, 64)
+        step = lambda: cg.step(imgA, imgB)
+    elif a.model.startswith("dcgan"):
         gan = DCGAN(bn=a.model == "dcgan_bn")
         step = lambda: gan.step(x)
     else:

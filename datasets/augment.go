@@ -1,6 +1,9 @@
 package datasets
 
-import "math/rand/v2"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
 // Jitter applies pix2pix's training augmentation in place to n images of size x size
 // x c (NHWC): each is enlarged by 286/256 (bilinear), cropped back to size at a random
@@ -45,4 +48,70 @@ func resizeBilinear(dst []float32, d int, src []float32, s, c int) {
 			}
 		}
 	}
+}
+
+// Mirror flips each of n images [h, w, c] (NHWC) left-right with probability 1/2, in
+// place.
+func Mirror(rng *rand.Rand, px []float32, n, h, w, c int) {
+	for i := range n {
+		if rng.IntN(2) == 0 {
+			continue
+		}
+		img := px[i*h*w*c : (i+1)*h*w*c]
+		for y := range h {
+			row := img[y*w*c : (y+1)*w*c]
+			for x := range w / 2 {
+				a, b := row[x*c:(x+1)*c], row[(w-1-x)*c:(w-x)*c]
+				for k := range c {
+					a[k], b[k] = b[k], a[k]
+				}
+			}
+		}
+	}
+}
+
+// Rotations returns every image of d (square) at 0, 90, 180 and 270 degrees
+// counter-clockwise, labelled 4*label + quarter-turns (label 0 if d has none): the
+// task of the feature network that scores translations. Telling the domains apart is
+// too easy to teach a network much; telling how an aerial photo or a map is turned
+// makes it look at roads, shorelines and blocks, the structure a translation must keep
+// (Gidaris et al., 2018, train features with rotations alone).
+func Rotations(d *Images) (*Images, error) {
+	if d.H != d.W {
+		return nil, fmt.Errorf("datasets: %s: rotations need square images, got %dx%d", d.Name, d.H, d.W)
+	}
+	s, c := d.H, d.C
+	classes := d.Classes
+	if len(classes) == 0 {
+		classes = []string{d.Name}
+	}
+	out := &Images{Name: d.Name + "/rotations", N: 4 * d.N, H: s, W: s, C: c,
+		Pixels: make([]float32, 0, 4*len(d.Pixels)), Labels: make([]int32, 0, 4*d.N)}
+	for _, name := range classes {
+		for r := range 4 {
+			out.Classes = append(out.Classes, fmt.Sprintf("%s@%d", name, 90*r))
+		}
+	}
+	for i := range d.N {
+		img := d.Image(i)
+		label := int32(0)
+		if len(d.Labels) == d.N {
+			label = d.Labels[i]
+		}
+		for r := range 4 {
+			for y := range s {
+				for x := range s {
+					// The pixel at (y, x) of the image turned r quarter-turns
+					// counter-clockwise comes from (sy, sx) of the original.
+					sy, sx := y, x
+					for range r {
+						sy, sx = sx, s-1-sy
+					}
+					out.Pixels = append(out.Pixels, img[(sy*s+sx)*c:(sy*s+sx+1)*c]...)
+				}
+			}
+			out.Labels = append(out.Labels, 4*label+int32(r))
+		}
+	}
+	return out, out.Validate()
 }

@@ -41,3 +41,44 @@ func TestJitter(t *testing.T) {
 		t.Error("jitter changed nothing")
 	}
 }
+
+// Rotations turns a 2x2 image counter-clockwise a quarter at a time and labels each
+// turn; Mirror flips whole rows or leaves the image as it was.
+func TestRotationsAndMirror(t *testing.T) {
+	// a b    b d    d c    c a
+	// c d -> a c -> b a -> d b  (0, 90, 180, 270 degrees counter-clockwise)
+	d := &Images{Name: "t", N: 2, H: 2, W: 2, C: 1, Pixels: []float32{1, 2, 3, 4, 5, 6, 7, 8},
+		Labels: []int32{0, 1}, Classes: []string{"A", "B"}}
+	r, err := Rotations(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float32{1, 2, 3, 4, 2, 4, 1, 3, 4, 3, 2, 1, 3, 1, 4, 2}
+	if !slices.Equal(r.Pixels[:16], want) {
+		t.Errorf("rotations of the first image %v, want %v", r.Pixels[:16], want)
+	}
+	if !slices.Equal(r.Labels, []int32{0, 1, 2, 3, 4, 5, 6, 7}) || len(r.Classes) != 8 || r.Classes[5] != "B@90" {
+		t.Errorf("labels %v, classes %v", r.Labels, r.Classes)
+	}
+	if _, err := Rotations(&Images{Name: "wide", N: 1, H: 2, W: 3, C: 1, Pixels: make([]float32, 6)}); err == nil {
+		t.Error("rotations of a 2x3 image should be refused")
+	}
+
+	px := []float32{1, 2, 3, 4, 5, 6} // one 2x3 grey image
+	flipped, kept := 0, 0
+	for seed := range uint64(20) {
+		img := slices.Clone(px)
+		Mirror(rand.New(rand.NewPCG(seed, 1)), img, 1, 2, 3, 1)
+		switch {
+		case slices.Equal(img, []float32{3, 2, 1, 6, 5, 4}):
+			flipped++
+		case slices.Equal(img, px):
+			kept++
+		default:
+			t.Fatalf("mirror made %v of %v", img, px)
+		}
+	}
+	if flipped == 0 || kept == 0 {
+		t.Errorf("20 seeds flipped %d and kept %d: want both", flipped, kept)
+	}
+}

@@ -89,6 +89,18 @@ type (
 		Translate(images []float32, n int) ([]float32, error)
 		Pairs(pairs *datasets.Images) (in, target *datasets.Images, err error)
 	}
+	// Cycler is a translator of unpaired domains with the way back (CycleGAN): Cycle
+	// maps n inputs to the other domain and back, returning the reconstructions, and
+	// Target picks the images of the domain it translates into from a set of both.
+	Cycler interface {
+		Cycle(images []float32, n int) ([]float32, error)
+		Target(data *datasets.Images) (*datasets.Images, error)
+	}
+	// Regressor reads a number off images; its mean absolute error on a labelled set
+	// is its score.
+	Regressor interface {
+		Error(data *datasets.Images) (float64, error)
+	}
 )
 
 // Options are the knobs the genlab command offers for every model. A model reads the

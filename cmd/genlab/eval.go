@@ -31,8 +31,10 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	probeSteps := fset.Int("probe-steps", eval.DefaultProbeConfig().Steps, "training steps of each linear probe")
 	seed := fset.Int64("seed", 1, "seed for the test binarization, the samples and the probes")
 	fdN := fset.Int("fd-n", 10000, "samples for the Frechet distance of a model that samples (0: none)")
-	clsDir := fset.String("classifier", "", "the feature classifier of the Frechet distance (default runs/classifier-DATASET; trained there if missing)")
-	clsSteps := fset.Int("classifier-steps", 2000, "training steps of a missing feature classifier")
+	clsDir := fset.String("classifier", "", "the feature classifier of the Frechet distance (default runs/classifier-DATASET, for a translator runs/classifier-DATASET-rotations; trained there if missing)")
+	clsSteps := fset.Int("classifier-steps", 2000, "training steps of a missing feature classifier (0: no Frechet distance of translations)")
+	regDir := fset.String("regressor", filepath.Join("runs", "regressor-utkface"), "faces by age: the age regressor that scores translations (trained there if missing)")
+	regSteps := fset.Int("regressor-steps", 2000, "training steps of a missing age regressor (0: no age metrics)")
 	m, err := c.loadModel(fset, args, ckpt)
 	defer c.stop()
 	if err != nil {
@@ -133,9 +135,23 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		scored = true
 	}
 	if tr, ok := m.(models.Translator); ok {
-		if err := scoreTranslations(out, tr, test); err != nil {
+		if *clsDir == "" {
+			*clsDir = filepath.Join("runs", "classifier-"+*dataset+"-rotations")
+		}
+		te := translationEval{ctx: ctx, data: c.data, train: trainSet, clsDir: *clsDir, regDir: *regDir,
+			clsSteps: *clsSteps, regSteps: *regSteps, seed: *seed}
+		// Spread over the set, not its first n: faces by age list the young first.
+		if err := scoreTranslations(out, tr, spread(fullTest, *n), te); err != nil {
 			return err
 		}
+		scored = true
+	}
+	if r, ok := m.(models.Regressor); ok {
+		mae, err := r.Error(test)
+		if err != nil {
+			return err
+		}
+		metric(out, "test_mae", "%.3f", mae)
 		scored = true
 	}
 	if cls, ok := m.(models.Classifier); ok {

@@ -36,6 +36,7 @@ import (
 	_ "github.com/genlab-go/genlab/models/cyclegan"
 	_ "github.com/genlab-go/genlab/models/gan"
 	_ "github.com/genlab-go/genlab/models/pix2pix"
+	_ "github.com/genlab-go/genlab/models/regressor"
 	_ "github.com/genlab-go/genlab/models/vae"
 )
 

@@ -1,20 +1,29 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"io"
+	"math"
+	"os"
+	"slices"
 
 	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/datasets/faces"
 	"github.com/genlab-go/genlab/eval"
+	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/lab"
 	"github.com/genlab-go/genlab/models"
+	"github.com/genlab-go/genlab/models/classifier"
+	"github.com/genlab-go/genlab/models/regressor"
 )
 
 // What the command does with image-to-image models (models.Translator).
 
 // translations draws the first n pairs of a paired set as rows of input | output |
-// target (input | output for unpaired data).
+// target; for unpaired data input | output, and for a model with the way back (a
+// Cycler) its reconstruction too.
 func translations(tr models.Translator, pairs *datasets.Images, n int) (*image.RGBA, error) {
 	in, target, err := tr.Pairs(pairs)
 	if err != nil {
@@ -25,35 +34,238 @@ func translations(tr models.Translator, pairs *datasets.Images, n int) (*image.R
 	if err != nil {
 		return nil, err
 	}
-	if target == nil { // unpaired data: nothing to compare with
-		return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out), nil
+	if target != nil {
+		return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out, target.Subset(n).Pixels), nil
 	}
-	return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out, target.Subset(n).Pixels), nil
+	if cy, ok := tr.(models.Cycler); ok {
+		back, err := cy.Cycle(in.Pixels, in.N)
+		if err != nil {
+			return nil, err
+		}
+		return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out, back), nil
+	}
+	return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out), nil
 }
 
-// scoreTranslations prints how close the model's translations of the held-out inputs
-// are to their targets.
-func scoreTranslations(out io.Writer, tr models.Translator, pairs *datasets.Images) error {
-	in, target, err := tr.Pairs(pairs)
+// translationEval is what scoring translations needs besides the model and the test
+// set: the training set (loaded on first use) and where the feature classifier and the
+// age regressor are kept (each trained there once if missing).
+type translationEval struct {
+	ctx                context.Context
+	data               string // data directory
+	train              func() (*datasets.Images, error)
+	clsDir, regDir     string
+	clsSteps, regSteps int
+	seed               int64
+}
+
+// scoreTranslations prints how the model's translations of the held-out inputs compare
+// with where they should land: with their targets pixel by pixel (paired data), with
+// the held-out images of the target domain in a feature space (the Frechet distance),
+// with the inputs after the way back (a Cycler's cycle error), and, for faces by age,
+// by the age a regressor reads in them.
+func scoreTranslations(out io.Writer, tr models.Translator, test *datasets.Images, te translationEval) error {
+	in, target, err := tr.Pairs(test)
 	if err != nil {
 		return err
-	}
-	if target == nil {
-		return fmt.Errorf("eval: %s has no pairs to score translations against (use a paired dataset, e.g. --dataset maps)", pairs.Name)
 	}
 	px, err := tr.Translate(in.Pixels, in.N)
 	if err != nil {
 		return err
 	}
-	got := *target
-	got.Pixels = px
-	s, err := eval.CompareImages(&got, target)
+	if target != nil {
+		got := *target
+		got.Pixels = px
+		s, err := eval.CompareImages(&got, target)
+		if err != nil {
+			return err
+		}
+		metric(out, "l1", "%.4f", s.L1)
+		metric(out, "psnr", "%.2f", s.PSNR)
+		metric(out, "ssim", "%.4f", s.SSIM)
+		metric(out, "sharpness", "%.3f", s.Sharpness)
+	}
+	cy, cycles := tr.(models.Cycler)
+	if cycles {
+		back, err := cy.Cycle(in.Pixels, in.N)
+		if err != nil {
+			return err
+		}
+		metric(out, "cycle_l1", "%.4f", meanAbsDiff(back, in.Pixels))
+		if target == nil {
+			if target, err = cy.Target(test); err != nil {
+				return err
+			}
+		}
+	}
+	if target == nil {
+		return fmt.Errorf("eval: %s has no targets to score %s translations against", test.Name, test.Name)
+	}
+	if te.clsSteps > 0 {
+		if err := translationFD(out, tr, px, in.N, target, te); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(test.FactorNames, "age") && te.regSteps > 0 {
+		return ageShift(out, in, px, target, te)
+	}
+	return nil
+}
+
+// meanAbsDiff is the mean absolute difference of two equal-length slices.
+func meanAbsDiff(a, b []float32) float64 {
+	sum := 0.0
+	for i := range a {
+		sum += math.Abs(float64(a[i] - b[i]))
+	}
+	return sum / float64(len(a))
+}
+
+// translationFD prints the Frechet distance between n translations and the held-out
+// targets, in the features of a classifier trained to tell both domains' training
+// images apart and how each is rotated (datasets.Rotations), and as the floor the
+// distance of as many training images of the target domain.
+func translationFD(out io.Writer, tr models.Translator, px []float32, n int, target *datasets.Images, te translationEval) error {
+	train, err := te.train()
 	if err != nil {
 		return err
 	}
-	metric(out, "l1", "%.4f", s.L1)
-	metric(out, "psnr", "%.2f", s.PSNR)
-	metric(out, "ssim", "%.4f", s.SSIM)
-	metric(out, "sharpness", "%.3f", s.Sharpness)
+	_, trainTarget, err := tr.Pairs(train)
+	if err != nil {
+		return err
+	}
+	cy, cycles := tr.(models.Cycler)
+	if trainTarget == nil && cycles {
+		if trainTarget, err = cy.Target(train); err != nil {
+			return err
+		}
+	}
+	if trainTarget == nil {
+		return fmt.Errorf("eval: %s has no target-domain images", train.Name)
+	}
+	cls, err := rotationClassifier(te, train, target.C)
+	if err != nil {
+		return err
+	}
+	k := min(n, target.N, trainTarget.N)
+	model, err := eval.FrechetFeatures(cls.Features, px[:k*target.ImageSize()], k, target.Pixels[:k*target.ImageSize()], k)
+	if err != nil {
+		return err
+	}
+	floor, err := eval.FrechetFeatures(cls.Features, spread(trainTarget, k).Pixels, k, target.Pixels[:k*target.ImageSize()], k)
+	if err != nil {
+		return err
+	}
+	metric(out, "fd", "%.3f", model)
+	metric(out, "fd_floor", "%.3f", floor)
+	metric(out, "fd_n", "%d", k)
+	return nil
+}
+
+// spread returns n images of d taken at even strides, with their labels and factors
+// (d's first n may all be of one kind: the young faces come before the old).
+func spread(d *datasets.Images, n int) *datasets.Images {
+	if n >= d.N {
+		return d
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i * d.N / n
+	}
+	px, labels := d.Gather(idx)
+	s := *d
+	s.N, s.Pixels, s.Labels, s.Factors = n, px, labels, nil
+	if nf := len(d.FactorNames); len(d.Factors) == d.N*nf {
+		for _, i := range idx {
+			s.Factors = append(s.Factors, d.Factors[i*nf:(i+1)*nf]...)
+		}
+	}
+	return &s
+}
+
+// rotationClassifier loads the feature network of translations from te.clsDir, or
+// trains it there first: a classifier of both domains' training images (up to 2,000 of
+// them, spread over both domains) in each of four rotations.
+func rotationClassifier(te translationEval, train *datasets.Images, c int) (*classifier.Model, error) {
+	if fit.HasCheckpoint(te.clsDir) {
+		return classifier.Load(te.clsDir)
+	}
+	domains := train
+	if train.C == 2*c { // pairs: each half is one domain
+		a, b := train.Channels(0, c), train.Channels(c, c)
+		domains = &datasets.Images{Name: train.Name, N: a.N + b.N, H: a.H, W: a.W, C: c,
+			Pixels: append(append([]float32{}, a.Pixels...), b.Pixels...), Classes: []string{"A", "B"}}
+		for i := range domains.N {
+			domains.Labels = append(domains.Labels, int32(i/a.N))
+		}
+	}
+	rot, err := datasets.Rotations(spread(domains, 2000))
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "eval: no feature classifier in %s: training one on %s (%d steps)\n", te.clsDir, rot.Name, te.clsSteps)
+	cfg := classifier.ConfigFor(rot)
+	// Three halvings (64 -> 8) and 64 features: the held-out sets are ~100 images, and
+	// a Gaussian fitted to 100 points in 128 dimensions is mostly noise.
+	cfg.Channels, cfg.Features, cfg.BatchSize = []int{16, 32, 64}, 64, 32
+	m, err := classifier.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	fc := fit.DefaultConfig()
+	fc.Steps, fc.Seed, fc.CheckpointDir = te.clsSteps, te.seed, te.clsDir
+	if _, err := m.Train(te.ctx, rot, fc); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ageShift prints the mean age the regressor reads in the held-out inputs, in their
+// translations and in the held-out faces of the target domain, and the shift the
+// translation makes.
+func ageShift(out io.Writer, in *datasets.Images, px []float32, target *datasets.Images, te translationEval) error {
+	trained := fit.HasCheckpoint(te.regDir)
+	var reg *regressor.Model
+	var err error
+	if trained {
+		reg, err = regressor.Load(te.regDir)
+	} else {
+		fmt.Fprintf(os.Stderr, "eval: no age regressor in %s: training one on %s (%d steps)\n", te.regDir, faces.Name, te.regSteps)
+		var faceTrain *datasets.Images
+		if faceTrain, err = datasets.LoadSize(te.ctx, te.data, faces.Name, datasets.Train, in.H); err != nil {
+			return err
+		}
+		fc := fit.DefaultConfig()
+		fc.Steps, fc.Seed = te.regSteps, te.seed
+		reg, err = regressor.LoadOrTrain(te.ctx, te.regDir, faceTrain, fc)
+	}
+	if err != nil {
+		return fmt.Errorf("eval: age regressor: %w", err)
+	}
+	faceTest, err := datasets.LoadSize(te.ctx, te.data, faces.Name, datasets.Test, in.H)
+	if err != nil {
+		return err
+	}
+	mae, err := reg.Error(faceTest)
+	if err != nil {
+		return err
+	}
+	before, err := reg.Mean(in.Pixels, in.N)
+	if err != nil {
+		return err
+	}
+	after, err := reg.Mean(px, in.N)
+	if err != nil {
+		return err
+	}
+	goal, err := reg.Mean(target.Pixels, target.N)
+	if err != nil {
+		return err
+	}
+	metric(out, "age_regressor_mae", "%.2f", mae)
+	metric(out, "age_input", "%.1f", before)
+	metric(out, "age_output", "%.1f", after)
+	metric(out, "age_target", "%.1f", goal)
+	metric(out, "age_shift", "%.1f", after-before)
 	return nil
 }

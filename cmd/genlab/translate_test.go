@@ -9,8 +9,10 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/internal/testenv"
 )
+
 
 // pix2pix through the command on the real maps at 32x32: train writes translations of
 // held-out pairs over training, sample draws them, eval scores them.
@@ -43,14 +45,18 @@ func TestCLIPix2Pix(t *testing.T) {
 			t.Errorf("translation figure %dx%d (%v), want 3 rows of 3 cells", cfg.Width, cfg.Height, err)
 		}
 	}
-	out := cli("eval", "--ckpt", ckpt, "--dataset", "maps", "--size", "32")
-	for _, name := range []string{"l1", "psnr", "ssim", "sharpness", "n"} {
+	cls := filepath.Join(dir, "cls")
+	out := cli("eval", "--ckpt", ckpt, "--dataset", "maps", "--size", "32", "--classifier", cls, "--classifier-steps", "3")
+	for _, name := range []string{"l1", "psnr", "ssim", "sharpness", "fd", "fd_floor", "n"} {
 		if !regexp.MustCompile(`(?m)^metric ` + name + `=-?[0-9.]+$`).MatchString(out) {
 			t.Errorf("eval of pix2pix lacks metric %s:\n%s", name, out)
 		}
 	}
 	if !regexp.MustCompile(`(?m)^metric n=111$`).MatchString(out) {
 		t.Errorf("eval should score the 111 held-out pairs:\n%s", out)
+	}
+	if !fit.HasCheckpoint(cls) {
+		t.Errorf("eval did not keep the feature classifier it trained in %s", cls)
 	}
 }
 
@@ -59,7 +65,8 @@ func TestCLIPix2Pix(t *testing.T) {
 // held-out pairs it never saw as pairs.
 func TestCLICycleGAN(t *testing.T) {
 	data := testenv.DataDir(t, "maps/train")
-	ckpt := filepath.Join(t.TempDir(), "cyc")
+	dir := t.TempDir()
+	ckpt, cls := filepath.Join(dir, "cyc"), filepath.Join(dir, "cls")
 	cli := func(args ...string) string {
 		t.Helper()
 		var out bytes.Buffer
@@ -74,14 +81,62 @@ func TestCLICycleGAN(t *testing.T) {
 			t.Errorf("train cyclegan did not write %s: %v", f, err)
 		}
 	}
-	out := cli("eval", "--ckpt", ckpt, "--dataset", "maps", "--size", "32")
-	for _, name := range []string{"l1", "psnr", "ssim", "sharpness"} {
+	out := cli("eval", "--ckpt", ckpt, "--dataset", "maps", "--size", "32", "--classifier", cls, "--classifier-steps", "3")
+	for _, name := range []string{"l1", "psnr", "ssim", "sharpness", "cycle_l1", "fd", "fd_floor"} {
 		if !regexp.MustCompile(`(?m)^metric ` + name + `=-?[0-9.]+$`).MatchString(out) {
 			t.Errorf("eval of cyclegan lacks metric %s:\n%s", name, out)
 		}
 	}
-	var buf bytes.Buffer
-	if err := run(context.Background(), []string{"eval", "--ckpt", ckpt, "--dataset", "maps-unpaired", "--size", "32", "--data", data}, &buf); err == nil {
-		t.Error("scoring translations on unpaired data should say there are no pairs")
+	// On unpaired data there is nothing to compare pixel by pixel: the cycle and the
+	// distance to the target domain remain.
+	out = cli("eval", "--ckpt", ckpt, "--dataset", "maps-unpaired", "--size", "32", "--classifier", cls+"-u", "--classifier-steps", "3")
+	for _, name := range []string{"cycle_l1", "fd", "fd_floor"} {
+		if !regexp.MustCompile(`(?m)^metric ` + name + `=-?[0-9.]+$`).MatchString(out) {
+			t.Errorf("eval of cyclegan on unpaired maps lacks metric %s:\n%s", name, out)
+		}
+	}
+	if regexp.MustCompile(`(?m)^metric (l1|psnr)=`).MatchString(out) {
+		t.Errorf("eval on unpaired data printed pixel scores:\n%s", out)
+	}
+	cli("sample", "--ckpt", ckpt, "--dataset", "maps-unpaired", "--size", "32", "--n", "16", "--out", filepath.Join(dir, "u.png"))
+	if f, err := os.Open(filepath.Join(dir, "u.png")); err != nil {
+		t.Error(err)
+	} else {
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		// 2 rows of input | translation | reconstruction.
+		if err != nil || cfg.Width != 3*65+1 || cfg.Height != 2*65+1 {
+			t.Errorf("unpaired translation figure %dx%d (%v), want 2 rows of 3 cells", cfg.Width, cfg.Height, err)
+		}
+	}
+}
+
+// CycleGAN on faces by age: eval reads the ages of held-out faces before and after the
+// translation with an age regressor it trains once (a few steps here).
+func TestCLICycleGANFaces(t *testing.T) {
+	data := testenv.DataDir(t, "utkface")
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "cyc")
+	cli := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(context.Background(), append(args, "--data", data), &out); err != nil {
+			t.Fatalf("genlab %v: %v\n%s", args, err, out.String())
+		}
+		return out.String()
+	}
+	cli("train", "cyclegan", "--dataset", "utkface-age", "--size", "16", "--steps", "2", "--ckpt", ckpt)
+	out := cli("eval", "--ckpt", ckpt, "--dataset", "utkface-age", "--size", "16", "--n", "400",
+		"--classifier", filepath.Join(dir, "cls"), "--classifier-steps", "2",
+		"--regressor", filepath.Join(dir, "age"), "--regressor-steps", "3")
+	for _, name := range []string{"cycle_l1", "fd", "age_regressor_mae", "age_input", "age_output", "age_target", "age_shift"} {
+		if !regexp.MustCompile(`(?m)^metric ` + name + `=-?[0-9.]+$`).MatchString(out) {
+			t.Errorf("eval of cyclegan on faces lacks metric %s:\n%s", name, out)
+		}
+	}
+	// The regressor is a model of its own: the command evaluates it too.
+	out = cli("eval", "--ckpt", filepath.Join(dir, "age"), "--dataset", "utkface", "--size", "16", "--n", "200")
+	if !regexp.MustCompile(`(?m)^metric test_mae=[0-9.]+$`).MatchString(out) {
+		t.Errorf("eval of the age regressor lacks test_mae:\n%s", out)
 	}
 }

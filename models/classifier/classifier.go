@@ -86,15 +86,21 @@ func (m *Model) Name() string { return ModelName }
 
 // FeatureLayer maps images x [B, H, W, C] in [0, 1] to features [B, Features].
 func (m *Model) FeatureLayer(scope *model.Scope, x *graph.Node) *graph.Node {
-	c := m.Cfg
-	hs := blocks.HalvingSizes(c.H, len(c.Channels))
-	for i, ch := range c.Channels {
+	return ConvFeatures(scope, x, m.Cfg.Channels, m.Cfg.Features)
+}
+
+// ConvFeatures is the classifier's body, shared with the models that read other things
+// off images (the age regressor): stride-2 convs of the given channels with leaky ReLUs,
+// then a dense ReLU layer of features units.
+func ConvFeatures(scope *model.Scope, x *graph.Node, channels []int, features int) *graph.Node {
+	hs := blocks.HalvingSizes(x.Shape().Dim(1), len(channels))
+	for i, ch := range channels {
 		x = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Padding: blocks.Explicit(1)}.
 			Apply(scope.In("conv_%d", i), x)
 		x = activation.Apply(activation.TypeLeakyRelu, x)
 	}
 	x = graph.Reshape(x, x.Shape().Dim(0), -1)
-	return activation.Relu(blocks.Dense(scope, "features", x, c.Features))
+	return activation.Relu(blocks.Dense(scope, "features", x, features))
 }
 
 // Logits maps images to class logits [B, Classes].

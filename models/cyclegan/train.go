@@ -106,6 +106,34 @@ func (m *Model) Translate(images []float32, n int) ([]float32, error) {
 	}, images, n, m.Cfg.Size, m.Cfg.Size, m.Cfg.Channels)
 }
 
+// Cycle maps n images of the source domain to the other domain and back (F(G(x)) for
+// AtoB): what the cycle-consistency loss compares with the input.
+func (m *Model) Cycle(images []float32, n int) ([]float32, error) {
+	there, back := "ab", "ba"
+	if m.Cfg.Direction == BtoA {
+		there, back = back, there
+	}
+	return m.Run("cycle/"+there, func(_ *model.Scope, x *graph.Node) *graph.Node {
+		return fromRange(m.Generator(back, m.Generator(there, toRange(x))))
+	}, images, n, m.Cfg.Size, m.Cfg.Size, m.Cfg.Channels)
+}
+
+// Target returns the images of the domain the model translates into: of two labelled
+// domains (maps-unpaired, faces by age), those of the target's label; of pairs, the
+// target side.
+func (m *Model) Target(data *datasets.Images) (*datasets.Images, error) {
+	c := m.Cfg
+	if data.C == 2*c.Channels {
+		_, target, err := m.Pairs(data)
+		return target, err
+	}
+	d := int32(1)
+	if c.Direction == BtoA {
+		d = 0
+	}
+	return Domain(data, d)
+}
+
 // Pairs gives the model's inputs and, for paired data (both sides stacked on channels,
 // as maps), their targets; for two labelled domains (maps-unpaired, faces by age) the
 // source domain's images and no targets.
