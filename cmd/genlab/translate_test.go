@@ -13,7 +13,6 @@ import (
 	"github.com/genlab-go/genlab/internal/testenv"
 )
 
-
 // pix2pix through the command on the real maps at 32x32: train writes translations of
 // held-out pairs over training, sample draws them, eval scores them.
 func TestCLIPix2Pix(t *testing.T) {
