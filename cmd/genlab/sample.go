@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/lab"
@@ -23,6 +24,7 @@ func cmdSample(args []string, out io.Writer) error {
 	size := fset.Int("size", 0, "image side in pixels (default: the dataset's)")
 	seed := fset.Uint64("seed", 1, "sampling seed")
 	dst := fset.String("out", "", "output PNG (default CKPT/samples.png)")
+	with := fset.String("with", "", "a translator: more translators' checkpoints (comma-separated), drawn as further columns before the target")
 	m, err := c.loadModel(fset, args, ckpt)
 	defer c.stop()
 	if err != nil {
@@ -34,7 +36,11 @@ func cmdSample(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		img, err = translations(tr, test, max(1, *n/8))
+		if *with == "" {
+			img, err = translations(tr, test, max(1, *n/8))
+		} else {
+			img, err = compareTranslations(tr, strings.Split(*with, ","), test, max(1, *n/8))
+		}
 		if err != nil {
 			return err
 		}

@@ -47,6 +47,44 @@ func translations(tr models.Translator, pairs *datasets.Images, n int) (*image.R
 	return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out), nil
 }
 
+// compareTranslations draws the first n inputs of a paired set as rows of input | the
+// output of tr and of each model saved in others | target: models side by side on the
+// same held-out inputs.
+func compareTranslations(tr models.Translator, others []string, pairs *datasets.Images, n int) (*image.RGBA, error) {
+	in, target, err := tr.Pairs(pairs)
+	if err != nil {
+		return nil, err
+	}
+	if target == nil {
+		return nil, fmt.Errorf("sample: %s has no targets: compare translators on a paired dataset (e.g. --dataset maps)", pairs.Name)
+	}
+	in, target = in.Subset(n), target.Subset(n)
+	sets := [][]float32{in.Pixels}
+	for i, dir := range append([]string{""}, others...) {
+		t := tr
+		if i > 0 {
+			m, err := models.Load(dir)
+			if err != nil {
+				return nil, err
+			}
+			ok := false
+			if t, ok = m.(models.Translator); !ok {
+				return nil, fmt.Errorf("sample: %s holds a %q model, which does not translate", dir, m.Name())
+			}
+			// Each model reads the same inputs: a model of the other direction would not.
+			if in2, _, err := t.Pairs(pairs.Subset(n)); err != nil || !slices.Equal(in2.Pixels, in.Pixels) {
+				return nil, fmt.Errorf("sample: %s does not translate the same inputs (another direction or size?)", dir)
+			}
+		}
+		out, err := t.Translate(in.Pixels, in.N)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, out)
+	}
+	return lab.Side(in.N, in.H, in.W, in.C, 2, append(sets, target.Pixels)...), nil
+}
+
 // translationEval is what scoring translations needs besides the model and the test
 // set: the training set (loaded on first use) and where the feature classifier and the
 // age regressor are kept (each trained there once if missing).

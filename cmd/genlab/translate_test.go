@@ -44,6 +44,17 @@ func TestCLIPix2Pix(t *testing.T) {
 			t.Errorf("translation figure %dx%d (%v), want 3 rows of 3 cells", cfg.Width, cfg.Height, err)
 		}
 	}
+	// Models side by side (here the same one twice more): input | 3 outputs | target.
+	cli("sample", "--ckpt", ckpt, "--with", ckpt+","+ckpt, "--dataset", "maps", "--size", "32", "--n", "16", "--out", filepath.Join(dir, "c.png"))
+	if f, err := os.Open(filepath.Join(dir, "c.png")); err != nil {
+		t.Error(err)
+	} else {
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width != 5*65+1 || cfg.Height != 2*65+1 {
+			t.Errorf("comparison figure %dx%d (%v), want 2 rows of 5 cells", cfg.Width, cfg.Height, err)
+		}
+	}
 	cls := filepath.Join(dir, "cls")
 	out := cli("eval", "--ckpt", ckpt, "--dataset", "maps", "--size", "32", "--classifier", cls, "--classifier-steps", "3")
 	for _, name := range []string{"l1", "psnr", "ssim", "sharpness", "fd", "fd_floor", "n"} {
