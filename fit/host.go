@@ -45,3 +45,10 @@ func (h *Host) Mapper(name string, fn func(scope *model.Scope, x *graph.Node) *g
 func (h *Host) Run(name string, fn func(scope *model.Scope, x *graph.Node) *graph.Node, data []float32, n int, itemDims ...int) ([]float32, error) {
 	return h.mappers.Run(name, fn, data, n, Chunk, itemDims...)
 }
+
+// RunChunks is Run with chunk items at a time: for graphs whose intermediates are many
+// times their input (an image-to-image generator's im2col of a 7x7 conv holds 49 copies
+// of a 64x64 map per image), where Chunk of them would not fit a laptop's memory.
+func (h *Host) RunChunks(name string, fn func(scope *model.Scope, x *graph.Node) *graph.Node, data []float32, n, chunk int, itemDims ...int) ([]float32, error) {
+	return h.mappers.Run(name, fn, data, n, max(1, chunk), itemDims...)
+}

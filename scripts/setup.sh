@@ -37,7 +37,10 @@ fi
 gonb --install >/dev/null 2>&1 || { gonb --install; exit 1; }
 
 # The kernel's environment: GoNB builds every cell with `go build`, so GOEXPERIMENT here
-# reaches every notebook; the kernel also runs goimports and gopls from PATH.
+# reaches every notebook; the kernel also runs goimports and gopls from PATH. GOMEMLIMIT
+# is a soft limit for each cell's program (the genlab command sets the same): the Go
+# collector runs before its default slack, twice the live heap, carries a cell that
+# loads a dataset past the 2 GiB a notebook may use.
 KERNEL="$(/usr/bin/python3 -c 'import jupyter_core.paths as p; print(p.jupyter_data_dir())')/kernels/gonb/kernel.json"
 /usr/bin/python3 - "$KERNEL" "$GOBIN" <<'PY'
 import json, os, sys
@@ -46,6 +49,7 @@ spec = json.load(open(path))
 env = spec.setdefault("env", {})
 env["GOEXPERIMENT"] = "simd"
 env["GOTOOLCHAIN"] = "local"
+env["GOMEMLIMIT"] = "1280MiB"
 env["PATH"] = gobin + os.pathsep + os.environ.get("PATH", "/usr/local/go/bin:/usr/bin:/bin")
 json.dump(spec, open(path, "w"), indent=1)
 PY

@@ -87,7 +87,7 @@ var (
 )
 
 // memoryLimit is the command's soft memory limit, below genlab's 2 GiB budget.
-const memoryLimit = 1536 << 20
+const memoryLimit = 1280 << 20
 
 // run is the command with its arguments (without the program name), writing results
 // to out: main calls it, and tests call it in-process.

@@ -101,9 +101,9 @@ func (m *Model) Translate(images []float32, n int) ([]float32, error) {
 	if m.Cfg.Direction == BtoA {
 		name = "ba"
 	}
-	return m.Run("translate/"+name, func(_ *model.Scope, x *graph.Node) *graph.Node {
+	return m.RunChunks("translate/"+name, func(_ *model.Scope, x *graph.Node) *graph.Node {
 		return fromRange(m.Generator(name, toRange(x)))
-	}, images, n, m.Cfg.Size, m.Cfg.Size, m.Cfg.Channels)
+	}, images, n, m.Cfg.chunk(), m.Cfg.Size, m.Cfg.Size, m.Cfg.Channels)
 }
 
 // Cycle maps n images of the source domain to the other domain and back (F(G(x)) for
@@ -113,9 +113,9 @@ func (m *Model) Cycle(images []float32, n int) ([]float32, error) {
 	if m.Cfg.Direction == BtoA {
 		there, back = back, there
 	}
-	return m.Run("cycle/"+there, func(_ *model.Scope, x *graph.Node) *graph.Node {
+	return m.RunChunks("cycle/"+there, func(_ *model.Scope, x *graph.Node) *graph.Node {
 		return fromRange(m.Generator(back, m.Generator(there, toRange(x))))
-	}, images, n, m.Cfg.Size, m.Cfg.Size, m.Cfg.Channels)
+	}, images, n, m.Cfg.chunk(), m.Cfg.Size, m.Cfg.Size, m.Cfg.Channels)
 }
 
 // Target returns the images of the domain the model translates into: of two labelled

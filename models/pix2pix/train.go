@@ -70,9 +70,12 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 
 // Translate maps n input images (NHWC in [0, 1], Channels each) to outputs in [0, 1].
 func (m *Model) Translate(images []float32, n int) ([]float32, error) {
-	return m.Run("translate", func(_ *model.Scope, x *graph.Node) *graph.Node {
+	// 16 images at a time at 64x64 (the decoder's col2im of a 64-channel 32x32 map is
+	// 2 MB per image and its intermediates a few times that).
+	chunk := max(1, 16*64*64/(m.Cfg.Size*m.Cfg.Size))
+	return m.RunChunks("translate", func(_ *model.Scope, x *graph.Node) *graph.Node {
 		return fromRange(m.Generator(toRange(x)))
-	}, images, n, m.Cfg.Size, m.Cfg.Size, m.Cfg.Channels)
+	}, images, n, chunk, m.Cfg.Size, m.Cfg.Size, m.Cfg.Channels)
 }
 
 // Pairs splits paired data into the model's inputs and their targets, by Direction.
