@@ -20,6 +20,7 @@ import (
 	"github.com/genlab-go/genlab/models/cyclegan"
 	"github.com/genlab-go/genlab/models/gan"
 	"github.com/genlab-go/genlab/models/pix2pix"
+	"github.com/genlab-go/genlab/models/regressor"
 	"github.com/genlab-go/genlab/models/vae"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -40,7 +41,8 @@ type Case struct {
 
 // Cases are the benchmarked models, by name: mlp_vae, conv_vae, dcgan and dcgan_bn (the
 // DCGAN with batch norm where Radford et al. put it), and pix2pix and cyclegan at their
-// defaults (64x64; batches of 8 pairs and of 1 image per domain).
+// defaults (64x64; batches of 8 pairs and of 1 image per domain), and the age
+// regressor (64x64 faces, batches of 64).
 func Cases() []Case {
 	return []Case{
 		{Name: "mlp_vae", Batch: 128, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
@@ -66,6 +68,9 @@ func Cases() []Case {
 		}},
 		{Name: "cyclegan", Batch: cyclegan.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
 			return cycleganStep(cyclegan.DefaultConfig())
+		}},
+		{Name: "regressor", Batch: regressor.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			return regressorStep(regressor.DefaultConfig())
 		}},
 	}
 }
@@ -100,6 +105,24 @@ func cycleganStep(c cyclegan.Config) (*fit.Stepper, [][]*tensors.Tensor, error) 
 	h, w, ch := c.Shape()
 	batch := []*tensors.Tensor{uniformBatch(c.BatchSize, h, w, ch), uniformBatch(c.BatchSize, h, w, ch)}
 	return s, [][]*tensors.Tensor{batch, batch}, err
+}
+
+// regressorStep is one Adam step of the age regressor on a fixed batch of images and
+// targets (the flips are data preparation, outside the step).
+func regressorStep(c regressor.Config) (*fit.Stepper, [][]*tensors.Tensor, error) {
+	m, err := regressor.New(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := fit.NewStepper(m.Backend, m.Store, fit.Update{
+		Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
+	})
+	targets := make([]float32, c.BatchSize)
+	for i := range targets {
+		targets[i] = float32(i%80) / 100 // ages 0 to 79, scaled as the model's
+	}
+	batch := []*tensors.Tensor{uniformBatch(c.BatchSize, c.H, c.W, c.C), tensors.FromFlatDataAndDimensions(targets, c.BatchSize)}
+	return s, [][]*tensors.Tensor{batch}, err
 }
 
 // uniformBatch is a fixed batch of n images of uniform noise in [0, 1] (the peer draws

@@ -251,9 +251,30 @@ class CycleGAN:
         return lossG.item() + lossD.item()
 
 
+class Regressor(nn.Module):
+    # models/regressor at its defaults: 4x4 stride-2 convs of 32, 64, 128 channels (64 -> 8)
+    # with LeakyReLU 0.3 (GoMLX's), a dense ReLU layer of 128 features, one output; L1 loss
+    # on age/100, Adam(1e-3).
+    def __init__(self):
+        super().__init__()
+        layers, prev = [], 3
+        for ch in (32, 64, 128):
+            layers += [nn.Conv2d(prev, ch, 4, 2, 1), nn.LeakyReLU(0.3)]
+            prev = ch
+        self.net = nn.Sequential(*layers, nn.Flatten(), nn.Linear(8 * 8 * 128, 128), nn.ReLU(), nn.Linear(128, 1))
+        self.opt = torch.optim.Adam(self.parameters(), lr=1e-3)
+
+    def step(self, x, t):
+        loss = (self.net(x).squeeze(1) - t).abs().mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan"])
+    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor"])
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
@@ -269,6 +290,10 @@ def main():
     elif a.model == "cyclegan":
         cg, imgA, imgB = CycleGAN(), torch.rand(1, 3, 64, 64), torch.rand(1, 3, 64, 64)
         step = lambda: cg.step(imgA, imgB)
+    elif a.model == "regressor":
+        reg, faces = Regressor(), torch.rand(64, 3, 64, 64)
+        ages = torch.arange(64).remainder(80).float() / 100
+        step = lambda: reg.step(faces, ages)
     elif a.model.startswith("dcgan"):
         gan = DCGAN(bn=a.model == "dcgan_bn")
         step = lambda: gan.step(x)

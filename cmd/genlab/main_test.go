@@ -116,7 +116,7 @@ func TestCLISmoke(t *testing.T) {
 	}
 	// The benchmark, genlab side only (the PyTorch peer is not installed in CI).
 	out = run("bench", "--steps", "1", "--warmup", "1", "--rounds", "1")
-	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan"} {
+	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor"} {
 		if !regexp.MustCompile(`(?m)^bench model=` + name + ` batch=[0-9]+ genlab_steps_per_s=[0-9.]+$`).MatchString(out) {
 			t.Errorf("bench output lacks model %s:\n%s", name, out)
 		}
