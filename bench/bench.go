@@ -82,13 +82,8 @@ func pix2pixStep(c pix2pix.Config) (*fit.Stepper, [][]*tensors.Tensor, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := m.Store.SetRNGStateFromSeed(1); err != nil {
-		return nil, nil, err
-	}
-	s, err := fit.NewStepper(m.Backend, m.Store, m.Updates()...)
 	h, w, ch := c.Shape()
-	batch := []*tensors.Tensor{uniformBatch(c.BatchSize, h, w, ch)}
-	return s, [][]*tensors.Tensor{batch, batch}, err
+	return stepper(m.Host, m.Updates(), uniformBatch(c.BatchSize, h, w, ch))
 }
 
 // cycleganStep is one update of both generators plus one of both discriminators, on a
@@ -98,13 +93,8 @@ func cycleganStep(c cyclegan.Config) (*fit.Stepper, [][]*tensors.Tensor, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := m.Store.SetRNGStateFromSeed(1); err != nil {
-		return nil, nil, err
-	}
-	s, err := fit.NewStepper(m.Backend, m.Store, m.Updates()...)
 	h, w, ch := c.Shape()
-	batch := []*tensors.Tensor{uniformBatch(c.BatchSize, h, w, ch), uniformBatch(c.BatchSize, h, w, ch)}
-	return s, [][]*tensors.Tensor{batch, batch}, err
+	return stepper(m.Host, m.Updates(), uniformBatch(c.BatchSize, h, w, ch), uniformBatch(c.BatchSize, h, w, ch))
 }
 
 // regressorStep is one Adam step of the age regressor on a fixed batch of images and
@@ -114,15 +104,13 @@ func regressorStep(c regressor.Config) (*fit.Stepper, [][]*tensors.Tensor, error
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := fit.NewStepper(m.Backend, m.Store, fit.Update{
-		Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
-	})
 	targets := make([]float32, c.BatchSize)
 	for i := range targets {
 		targets[i] = float32(i%80) / 100 // ages 0 to 79, scaled as the model's
 	}
-	batch := []*tensors.Tensor{uniformBatch(c.BatchSize, c.H, c.W, c.C), tensors.FromFlatDataAndDimensions(targets, c.BatchSize)}
-	return s, [][]*tensors.Tensor{batch}, err
+	adam := fit.Update{Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done()}
+	return stepper(m.Host, []fit.Update{adam},
+		uniformBatch(c.BatchSize, c.H, c.W, c.C), tensors.FromFlatDataAndDimensions(targets, c.BatchSize))
 }
 
 // uniformBatch is a fixed batch of n images of uniform noise in [0, 1] (the peer draws
@@ -142,12 +130,21 @@ func ganStep(c gan.Config) (*fit.Stepper, [][]*tensors.Tensor, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := m.Store.SetRNGStateFromSeed(1); err != nil {
+	return stepper(m.Host, m.Updates(), binaryBatch(c.BatchSize))
+}
+
+// stepper compiles the updates of a model held by h, its in-graph random state seeded
+// with 1, each update reading the same fixed batch.
+func stepper(h fit.Host, updates []fit.Update, batch ...*tensors.Tensor) (*fit.Stepper, [][]*tensors.Tensor, error) {
+	if err := h.Store.SetRNGStateFromSeed(1); err != nil {
 		return nil, nil, err
 	}
-	s, err := fit.NewStepper(m.Backend, m.Store, m.Updates()...)
-	batch := []*tensors.Tensor{binaryBatch(c.BatchSize)}
-	return s, [][]*tensors.Tensor{batch, batch}, err
+	s, err := fit.NewStepper(h.Backend, h.Store, updates...)
+	inputs := make([][]*tensors.Tensor, len(updates))
+	for i := range inputs {
+		inputs[i] = batch
+	}
+	return s, inputs, err
 }
 
 // binaryBatch is a fixed batch of binary 28x28 images (30% ones), as the peer's.
@@ -167,14 +164,8 @@ func vaeStep(c vae.Config) (*fit.Stepper, [][]*tensors.Tensor, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := m.Store.SetRNGStateFromSeed(1); err != nil {
-		return nil, nil, err
-	}
-	s, err := fit.NewStepper(m.Backend, m.Store, fit.Update{
-		Loss:      m.LossFn(),
-		Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
-	})
-	return s, [][]*tensors.Tensor{{binaryBatch(c.BatchSize)}}, err
+	adam := fit.Update{Loss: m.LossFn(), Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done()}
+	return stepper(m.Host, []fit.Update{adam}, binaryBatch(c.BatchSize))
 }
 
 // Result is a timed run of one side.
