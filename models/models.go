@@ -330,3 +330,29 @@ func (b *Base[C]) Variables() *model.Store { return b.Store }
 func LoadAs[C any, M Model](dir, name string, newModel func(C) (M, error)) (M, error) {
 	return fit.LoadModel(dir, name, newModel, func(m M) *model.Store { return m.Variables() })
 }
+
+// LoadOrTrain returns the model saved in dir (read with load), or, when dir holds no
+// checkpoint, trains one there and returns it: data is called only then, for the
+// training set, build makes the untrained model for it, and cfg gives the budget and
+// seed. The lab's scorers (the Frechet distance's classifier, the age regressor) are
+// trained once this way and shared by every evaluation.
+func LoadOrTrain[M Model](ctx context.Context, dir string, load func(string) (M, error),
+	build func(*datasets.Images) (M, error), data func() (*datasets.Images, error), cfg fit.Config) (M, error) {
+	if fit.HasCheckpoint(dir) {
+		return load(dir)
+	}
+	var none M
+	d, err := data()
+	if err != nil {
+		return none, err
+	}
+	m, err := build(d)
+	if err != nil {
+		return none, err
+	}
+	cfg.CheckpointDir = dir
+	if _, err := m.Train(ctx, d, cfg); err != nil {
+		return none, err
+	}
+	return m, nil
+}

@@ -107,11 +107,12 @@ func scoreTranslations(out io.Writer, tr models.Translator, test *datasets.Image
 	if err != nil {
 		return err
 	}
+	paired := target != nil
 	px, err := tr.Translate(in.Pixels, in.N)
 	if err != nil {
 		return err
 	}
-	if target != nil {
+	if paired {
 		got := *target
 		got.Pixels = px
 		s, err := eval.CompareImages(&got, target)
@@ -123,21 +124,17 @@ func scoreTranslations(out io.Writer, tr models.Translator, test *datasets.Image
 		metric(out, "ssim", "%.4f", s.SSIM)
 		metric(out, "sharpness", "%.3f", s.Sharpness)
 	}
-	cy, cycles := tr.(models.Cycler)
-	if cycles {
+	if cy, ok := tr.(models.Cycler); ok {
 		back, err := cy.Cycle(in.Pixels, in.N)
 		if err != nil {
 			return err
 		}
 		metric(out, "cycle_l1", "%.4f", meanAbsDiff(back, in.Pixels))
-		if target == nil {
-			if target, err = cy.Target(test); err != nil {
-				return err
-			}
-		}
 	}
-	if target == nil {
-		return fmt.Errorf("eval: %s has no targets to score %s translations against", test.Name, test.Name)
+	if !paired {
+		if target, err = targetDomain(tr, test); err != nil {
+			return err
+		}
 	}
 	if te.clsSteps > 0 {
 		if err := translationFD(out, tr, px, in.N, target, te); err != nil {
@@ -148,6 +145,19 @@ func scoreTranslations(out io.Writer, tr models.Translator, test *datasets.Image
 		return ageShift(out, in, px, target, te)
 	}
 	return nil
+}
+
+// targetDomain returns the images of data (pairs or two labelled domains) in the
+// domain tr translates into: the targets of pairs, or a Cycler's target domain.
+func targetDomain(tr models.Translator, data *datasets.Images) (*datasets.Images, error) {
+	_, target, err := tr.Pairs(data)
+	if err != nil || target != nil {
+		return target, err
+	}
+	if cy, ok := tr.(models.Cycler); ok {
+		return cy.Target(data)
+	}
+	return nil, fmt.Errorf("eval: %s has no images of the domain this model translates into", data.Name)
 }
 
 // meanAbsDiff is the mean absolute difference of two equal-length slices.
@@ -168,18 +178,9 @@ func translationFD(out io.Writer, tr models.Translator, px []float32, n int, tar
 	if err != nil {
 		return err
 	}
-	_, trainTarget, err := tr.Pairs(train)
+	trainTarget, err := targetDomain(tr, train)
 	if err != nil {
 		return err
-	}
-	cy, cycles := tr.(models.Cycler)
-	if trainTarget == nil && cycles {
-		if trainTarget, err = cy.Target(train); err != nil {
-			return err
-		}
-	}
-	if trainTarget == nil {
-		return fmt.Errorf("eval: %s has no target-domain images", train.Name)
 	}
 	cls, err := rotationClassifier(te, train, target.C)
 	if err != nil {
@@ -225,58 +226,52 @@ func spread(d *datasets.Images, n int) *datasets.Images {
 // trains it there first: a classifier of both domains' training images (up to 2,000 of
 // them, spread over both domains) in each of four rotations.
 func rotationClassifier(te translationEval, train *datasets.Images, c int) (*classifier.Model, error) {
-	if fit.HasCheckpoint(te.clsDir) {
-		return classifier.Load(te.clsDir)
-	}
-	domains := train
-	if train.C == 2*c { // pairs: each half is one domain
-		a, b := train.Channels(0, c), train.Channels(c, c)
-		domains = &datasets.Images{Name: train.Name, N: a.N + b.N, H: a.H, W: a.W, C: c,
-			Pixels: append(append([]float32{}, a.Pixels...), b.Pixels...), Classes: []string{"A", "B"}}
-		for i := range domains.N {
-			domains.Labels = append(domains.Labels, int32(i/a.N))
+	rotations := func() (*datasets.Images, error) {
+		domains := train
+		if train.C == 2*c { // pairs: each half is one domain
+			a, b := train.Channels(0, c), train.Channels(c, c)
+			domains = &datasets.Images{Name: train.Name, N: a.N + b.N, H: a.H, W: a.W, C: c,
+				Pixels: append(append([]float32{}, a.Pixels...), b.Pixels...), Classes: []string{"A", "B"}}
+			for i := range domains.N {
+				domains.Labels = append(domains.Labels, int32(i/a.N))
+			}
 		}
+		rot, err := datasets.Rotations(spread(domains, 2000))
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "eval: no feature classifier in %s: training one on %s (%d steps)\n", te.clsDir, rot.Name, te.clsSteps)
+		}
+		return rot, err
 	}
-	rot, err := datasets.Rotations(spread(domains, 2000))
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(os.Stderr, "eval: no feature classifier in %s: training one on %s (%d steps)\n", te.clsDir, rot.Name, te.clsSteps)
-	cfg := classifier.ConfigFor(rot)
-	// Three halvings (64 -> 8) and 64 features: the held-out sets are ~100 images, and
-	// a Gaussian fitted to 100 points in 128 dimensions is mostly noise.
-	cfg.Channels, cfg.Features, cfg.BatchSize = []int{16, 32, 64}, 64, 32
-	m, err := classifier.New(cfg)
-	if err != nil {
-		return nil, err
+	build := func(rot *datasets.Images) (*classifier.Model, error) {
+		cfg := classifier.ConfigFor(rot)
+		// Three halvings (64 -> 8) and 64 features: the held-out sets are ~100 images,
+		// and a Gaussian fitted to 100 points in 128 dimensions is mostly noise.
+		cfg.Channels, cfg.Features, cfg.BatchSize = []int{16, 32, 64}, 64, 32
+		return classifier.New(cfg)
 	}
 	fc := fit.DefaultConfig()
-	fc.Steps, fc.Seed, fc.CheckpointDir = te.clsSteps, te.seed, te.clsDir
-	if _, err := m.Train(te.ctx, rot, fc); err != nil {
-		return nil, err
-	}
-	return m, nil
+	fc.Steps, fc.Seed = te.clsSteps, te.seed
+	return models.LoadOrTrain(te.ctx, te.clsDir, classifier.Load, build, rotations, fc)
 }
 
 // ageShift prints the mean age the regressor reads in the held-out inputs, in their
 // translations and in the held-out faces of the target domain, and the shift the
 // translation makes.
 func ageShift(out io.Writer, in *datasets.Images, px []float32, target *datasets.Images, te translationEval) error {
-	trained := fit.HasCheckpoint(te.regDir)
-	var reg *regressor.Model
-	var err error
-	if trained {
-		reg, err = regressor.Load(te.regDir)
-	} else {
+	faceTrain := func() (*datasets.Images, error) {
 		fmt.Fprintf(os.Stderr, "eval: no age regressor in %s: training one on %s (%d steps)\n", te.regDir, faces.Name, te.regSteps)
-		var faceTrain *datasets.Images
-		if faceTrain, err = datasets.LoadSize(te.ctx, te.data, faces.Name, datasets.Train, in.H); err != nil {
-			return err
-		}
-		fc := fit.DefaultConfig()
-		fc.Steps, fc.Seed = te.regSteps, te.seed
-		reg, err = regressor.LoadOrTrain(te.ctx, te.regDir, faceTrain, fc)
+		return datasets.LoadSize(te.ctx, te.data, faces.Name, datasets.Train, in.H)
 	}
+	build := func(d *datasets.Images) (*regressor.Model, error) {
+		c, err := regressor.Configure(d, models.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return regressor.New(c)
+	}
+	fc := fit.DefaultConfig()
+	fc.Steps, fc.Seed = te.regSteps, te.seed
+	reg, err := models.LoadOrTrain(te.ctx, te.regDir, regressor.Load, build, faceTrain, fc)
 	if err != nil {
 		return fmt.Errorf("eval: age regressor: %w", err)
 	}

@@ -188,16 +188,6 @@ func Load(dir string) (*Model, error) { return models.LoadAs(dir, ModelName, New
 // (DefaultConfig sized to its images and classes, cfg's budget and seed) and saves it:
 // each dataset's feature network is trained once and shared by every evaluation.
 func LoadOrTrain(ctx context.Context, dir string, train *datasets.Images, cfg fit.Config) (*Model, error) {
-	if fit.HasCheckpoint(dir) {
-		return Load(dir)
-	}
-	m, err := New(ConfigFor(train))
-	if err != nil {
-		return nil, err
-	}
-	cfg.CheckpointDir = dir
-	if _, err := m.Train(ctx, train, cfg); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return models.LoadOrTrain(ctx, dir, Load, func(d *datasets.Images) (*Model, error) { return New(ConfigFor(d)) },
+		func() (*datasets.Images, error) { return train, nil }, cfg)
 }

@@ -193,25 +193,3 @@ func (m *Model) Mean(images []float32, n int) (float64, error) {
 
 // Load rebuilds a model saved by Train or models.Save from dir.
 func Load(dir string) (*Model, error) { return models.LoadAs(dir, ModelName, New) }
-
-// LoadOrTrain returns the regressor saved in dir, or trains one there first on train
-// (Configure's settings, cfg's budget and seed): each dataset's age estimator is
-// trained once and shared by every evaluation.
-func LoadOrTrain(ctx context.Context, dir string, train *datasets.Images, cfg fit.Config) (*Model, error) {
-	if fit.HasCheckpoint(dir) {
-		return Load(dir)
-	}
-	c, err := Configure(train, models.Options{})
-	if err != nil {
-		return nil, err
-	}
-	m, err := New(c)
-	if err != nil {
-		return nil, err
-	}
-	cfg.CheckpointDir = dir
-	if _, err := m.Train(ctx, train, cfg); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
