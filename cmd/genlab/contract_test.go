@@ -88,14 +88,7 @@ func (m *meanModel) Sample(n int, _ uint64) ([]float32, error) {
 func TestContractTinyModel(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	cli := func(args ...string) string {
-		t.Helper()
-		var out bytes.Buffer
-		if err := run(ctx, args, &out); err != nil {
-			t.Fatalf("genlab %v: %v\n%s", args, err, out.String())
-		}
-		return out.String()
-	}
+	cli := inProcess(t)
 	ckpt := filepath.Join(dir, "mean")
 	cli("train", meanName, "--dataset", "shapes", "--steps", "150", "--batch", "128", "--ckpt", ckpt)
 	for _, f := range []string{fit.CheckpointFile, "loss.png", "reconstructions.png"} {

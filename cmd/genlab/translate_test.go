@@ -19,14 +19,7 @@ func TestCLIPix2Pix(t *testing.T) {
 	data := testenv.DataDir(t, "maps/train")
 	dir := t.TempDir()
 	ckpt := filepath.Join(dir, "p2p")
-	cli := func(args ...string) string {
-		t.Helper()
-		var out bytes.Buffer
-		if err := run(context.Background(), append(args, "--data", data), &out); err != nil {
-			t.Fatalf("genlab %v: %v\n%s", args, err, out.String())
-		}
-		return out.String()
-	}
+	cli := inProcess(t, "--data", data)
 	cli("train", "pix2pix", "--dataset", "maps", "--size", "32", "--steps", "2", "--batch", "2", "--ckpt-every", "1", "--ckpt", ckpt)
 	for _, f := range []string{"translations.png", "translations-000001.png", "translations-000002.png", "loss.png"} {
 		if _, err := os.Stat(filepath.Join(ckpt, f)); err != nil {
@@ -34,27 +27,11 @@ func TestCLIPix2Pix(t *testing.T) {
 		}
 	}
 	cli("sample", "--ckpt", ckpt, "--dataset", "maps", "--size", "32", "--n", "24", "--out", filepath.Join(dir, "t.png"))
-	if f, err := os.Open(filepath.Join(dir, "t.png")); err != nil {
-		t.Error(err)
-	} else {
-		cfg, err := png.DecodeConfig(f)
-		f.Close()
-		// 3 rows (24/8) of input | output | target, 32x32 cells at scale 2.
-		if err != nil || cfg.Width != 3*65+1 || cfg.Height != 3*65+1 {
-			t.Errorf("translation figure %dx%d (%v), want 3 rows of 3 cells", cfg.Width, cfg.Height, err)
-		}
-	}
+	// 3 rows (24/8) of input | output | target, 32x32 cells at scale 2.
+	wantPNG(t, filepath.Join(dir, "t.png"), 3*65+1, 3*65+1, "translation figure", "3 rows of 3 cells")
 	// Models side by side (here the same one twice more): input | 3 outputs | target.
 	cli("sample", "--ckpt", ckpt, "--with", ckpt+","+ckpt, "--dataset", "maps", "--size", "32", "--n", "16", "--out", filepath.Join(dir, "c.png"))
-	if f, err := os.Open(filepath.Join(dir, "c.png")); err != nil {
-		t.Error(err)
-	} else {
-		cfg, err := png.DecodeConfig(f)
-		f.Close()
-		if err != nil || cfg.Width != 5*65+1 || cfg.Height != 2*65+1 {
-			t.Errorf("comparison figure %dx%d (%v), want 2 rows of 5 cells", cfg.Width, cfg.Height, err)
-		}
-	}
+	wantPNG(t, filepath.Join(dir, "c.png"), 5*65+1, 2*65+1, "comparison figure", "2 rows of 5 cells")
 	cls := filepath.Join(dir, "cls")
 	out := cli("eval", "--ckpt", ckpt, "--dataset", "maps", "--size", "32", "--classifier", cls, "--classifier-steps", "3")
 	for _, name := range []string{"l1", "psnr", "ssim", "sharpness", "fd", "fd_floor", "n"} {
@@ -77,14 +54,7 @@ func TestCLICycleGAN(t *testing.T) {
 	data := testenv.DataDir(t, "maps/train")
 	dir := t.TempDir()
 	ckpt, cls := filepath.Join(dir, "cyc"), filepath.Join(dir, "cls")
-	cli := func(args ...string) string {
-		t.Helper()
-		var out bytes.Buffer
-		if err := run(context.Background(), append(args, "--data", data), &out); err != nil {
-			t.Fatalf("genlab %v: %v\n%s", args, err, out.String())
-		}
-		return out.String()
-	}
+	cli := inProcess(t, "--data", data)
 	cli("train", "cyclegan", "--dataset", "maps-unpaired", "--size", "32", "--steps", "2", "--batch", "2", "--ckpt", ckpt)
 	for _, f := range []string{"translations.png", "loss.png"} {
 		if _, err := os.Stat(filepath.Join(ckpt, f)); err != nil {
@@ -109,16 +79,8 @@ func TestCLICycleGAN(t *testing.T) {
 		t.Errorf("eval on unpaired data printed pixel scores:\n%s", out)
 	}
 	cli("sample", "--ckpt", ckpt, "--dataset", "maps-unpaired", "--size", "32", "--n", "16", "--out", filepath.Join(dir, "u.png"))
-	if f, err := os.Open(filepath.Join(dir, "u.png")); err != nil {
-		t.Error(err)
-	} else {
-		cfg, err := png.DecodeConfig(f)
-		f.Close()
-		// 2 rows of input | translation | reconstruction.
-		if err != nil || cfg.Width != 3*65+1 || cfg.Height != 2*65+1 {
-			t.Errorf("unpaired translation figure %dx%d (%v), want 2 rows of 3 cells", cfg.Width, cfg.Height, err)
-		}
-	}
+	// 2 rows of input | translation | reconstruction.
+	wantPNG(t, filepath.Join(dir, "u.png"), 3*65+1, 2*65+1, "unpaired translation figure", "2 rows of 3 cells")
 }
 
 // CycleGAN on faces by age: eval reads the ages of held-out faces before and after the
@@ -127,14 +89,7 @@ func TestCLICycleGANFaces(t *testing.T) {
 	data := testenv.DataDir(t, "utkface")
 	dir := t.TempDir()
 	ckpt := filepath.Join(dir, "cyc")
-	cli := func(args ...string) string {
-		t.Helper()
-		var out bytes.Buffer
-		if err := run(context.Background(), append(args, "--data", data), &out); err != nil {
-			t.Fatalf("genlab %v: %v\n%s", args, err, out.String())
-		}
-		return out.String()
-	}
+	cli := inProcess(t, "--data", data)
 	cli("train", "cyclegan", "--dataset", "utkface-age", "--size", "16", "--steps", "2", "--ckpt", ckpt)
 	out := cli("eval", "--ckpt", ckpt, "--dataset", "utkface-age", "--size", "16", "--n", "400",
 		"--classifier", filepath.Join(dir, "cls"), "--classifier-steps", "2",
@@ -148,5 +103,34 @@ func TestCLICycleGANFaces(t *testing.T) {
 	out = cli("eval", "--ckpt", filepath.Join(dir, "age"), "--dataset", "utkface", "--size", "16", "--n", "200")
 	if !regexp.MustCompile(`(?m)^metric test_mae=[0-9.]+$`).MatchString(out) {
 		t.Errorf("eval of the age regressor lacks test_mae:\n%s", out)
+	}
+}
+
+// inProcess returns the command run in this process with args and then extra (flags
+// every call shares), failing t on an error; it returns what the command printed.
+func inProcess(t *testing.T, extra ...string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(context.Background(), append(args, extra...), &out); err != nil {
+			t.Fatalf("genlab %v: %v\n%s", args, err, out.String())
+		}
+		return out.String()
+	}
+}
+
+// wantPNG checks that path is a PNG image of w x h pixels: what a figure of cells of a
+// known size must measure.
+func wantPNG(t *testing.T, path string, w, h int, what, want string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil || cfg.Width != w || cfg.Height != h {
+		t.Errorf("%s %dx%d (%v), want %s", what, cfg.Width, cfg.Height, err, want)
 	}
 }
