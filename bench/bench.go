@@ -20,6 +20,7 @@ import (
 	"github.com/genlab-go/genlab/models/cyclegan"
 	"github.com/genlab-go/genlab/models/gan"
 	"github.com/genlab-go/genlab/models/pix2pix"
+	"github.com/genlab-go/genlab/models/pixelcnn"
 	"github.com/genlab-go/genlab/models/regressor"
 	"github.com/genlab-go/genlab/models/vae"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -42,7 +43,8 @@ type Case struct {
 // Cases are the benchmarked models, by name: mlp_vae, conv_vae, dcgan and dcgan_bn (the
 // DCGAN with batch norm where Radford et al. put it), and pix2pix and cyclegan at their
 // defaults (64x64; batches of 8 pairs and of 1 image per domain), and the age
-// regressor (64x64 faces, batches of 64).
+// regressor (64x64 faces, batches of 64), and the gated PixelCNN (binary 28x28 digits,
+// batches of 32).
 func Cases() []Case {
 	return []Case{
 		{Name: "mlp_vae", Batch: 128, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
@@ -71,6 +73,15 @@ func Cases() []Case {
 		}},
 		{Name: "regressor", Batch: regressor.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
 			return regressorStep(regressor.DefaultConfig())
+		}},
+		{Name: "pixelcnn", Batch: pixelcnn.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			c := pixelcnn.DefaultConfig()
+			m, err := pixelcnn.New(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			adam := fit.Update{Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done()}
+			return stepper(m.Host, []fit.Update{adam}, binaryBatch(c.BatchSize))
 		}},
 	}
 }

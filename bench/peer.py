@@ -272,9 +272,59 @@ class Regressor(nn.Module):
         return loss.item()
 
 
+def gate(x):
+    a, b = x.chunk(2, dim=1)
+    return torch.tanh(a) * torch.sigmoid(b)
+
+
+class GatedLayer(nn.Module):
+    # models/blocks.GatedLayer: the vertical stack's (r or r+1) x (2r+1) conv padded r
+    # above and to the sides (mask A: r rows, the last output row dropped), the
+    # horizontal stack's 1 x (r or r+1) conv padded r on the left, the 1x1 link from the
+    # vertical pre-activations, the gates, a 1x1 out conv and (mask B) the residual.
+    def __init__(self, cin, f, r, mask_a):
+        super().__init__()
+        self.r, self.a = r, mask_a
+        k = r if mask_a else r + 1
+        self.v = nn.Conv2d(cin, 2 * f, (k, 2 * r + 1))
+        self.h = nn.Conv2d(cin, 2 * f, (1, k))
+        self.link = nn.Conv2d(2 * f, 2 * f, 1)
+        self.out = nn.Conv2d(f, f, 1)
+
+    def forward(self, v, h):
+        r, H, W = self.r, v.shape[2], v.shape[3]
+        vc = self.v(F.pad(v, (r, r, r, 0)))[:, :, :H]
+        hc = self.h(F.pad(h, (r, 0, 0, 0)))[:, :, :, :W] + self.link(vc)
+        ho = self.out(gate(hc))
+        return gate(vc), ho if self.a else h + ho
+
+
+class PixelCNN(nn.Module):
+    # models/pixelcnn at its defaults: gated, 32 filters, a 7x7 first layer and 6 gated
+    # 3x3 layers, a ReLU-1x1(64)-ReLU-1x1(1) head, the Bernoulli NLL summed over pixels
+    # and averaged over the batch, Adam(1e-3).
+    def __init__(self, f=32, layers=6):
+        super().__init__()
+        self.first = GatedLayer(1, f, 3, True)
+        self.layers = nn.ModuleList([GatedLayer(f, f, 1, False) for _ in range(layers)])
+        self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(f, 2 * f, 1), nn.ReLU(), nn.Conv2d(2 * f, 1, 1))
+        self.opt = torch.optim.Adam(self.parameters(), lr=1e-3)
+
+    def step(self, x):
+        v, h = self.first(x * 2 - 1, x * 2 - 1)
+        for layer in self.layers:
+            v, h = layer(v, h)
+        logits = self.head(h)
+        loss = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor"])
+    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn"])
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
@@ -294,6 +344,9 @@ def main():
         reg, faces = Regressor(), torch.rand(64, 3, 64, 64)
         ages = torch.arange(64).remainder(80).float() / 100
         step = lambda: reg.step(faces, ages)
+    elif a.model == "pixelcnn":
+        pcnn = PixelCNN()
+        step = lambda: pcnn.step(x[:32])
     elif a.model.startswith("dcgan"):
         gan = DCGAN(bn=a.model == "dcgan_bn")
         step = lambda: gan.step(x)

@@ -41,12 +41,7 @@ func NLL(m LogWeighter, data *datasets.Images, k int, seed uint64) (Likelihood, 
 	if k < 1 {
 		return Likelihood{}, fmt.Errorf("eval: k = %d < 1", k)
 	}
-	px := data.Pixels
-	if b, ok := m.(BinaryModel); !ok || b.BinaryData() {
-		px = append([]float32(nil), data.Pixels...)
-		datasets.Binarize(datasets.Rand(seed, 0xb1), px)
-	}
-	w, err := m.LogWeightsOf(px, data.N, k)
+	w, err := m.LogWeightsOf(testPixels(m, data, seed), data.N, k)
 	if err != nil {
 		return Likelihood{}, err
 	}
@@ -66,6 +61,53 @@ func NLL(m LogWeighter, data *datasets.Images, k int, seed uint64) (Likelihood, 
 	}
 	n := float64(data.N)
 	res := Likelihood{N: data.N, K: k, ELBO: elbo / (n * float64(k)), NLL: -ll / n}
+	if math.IsNaN(res.NLL) || math.IsInf(res.NLL, 0) {
+		return res, fmt.Errorf("eval: the likelihood is not finite (%g): is the model trained?", res.NLL)
+	}
+	return res, nil
+}
+
+// testPixels is what a likelihood is scored on: data's pixels binarized once with seed
+// for a binary model (one that does not say, or says BinaryData true), as they are for
+// a continuous one. The same seed gives the same binary test set to every model, so
+// the VAE's bound and PixelCNN's exact likelihood score the same images.
+func testPixels(m any, data *datasets.Images, seed uint64) []float32 {
+	if b, ok := m.(BinaryModel); ok && !b.BinaryData() {
+		return data.Pixels
+	}
+	px := append([]float32(nil), data.Pixels...)
+	datasets.Binarize(datasets.Rand(seed, 0xb1), px)
+	return px
+}
+
+// Density is a model with an exact likelihood (PixelCNN): log p(x) of each of n
+// images, in nats.
+type Density interface {
+	LogLikelihoods(images []float32, n int) ([]float64, error)
+}
+
+// Exact is the result of ExactNLL.
+type Exact struct {
+	N          int
+	NLL        float64   // mean -log p(x), nats per image
+	BitsPerDim float64   // the same in bits per pixel value
+	PerImage   []float64 // -log p(x) of each image
+}
+
+// ExactNLL is the mean negative log-likelihood of data under a model with an exact
+// density, on the test pixels NLL would score (binarized with seed for a binary
+// model), with each image's.
+func ExactNLL(m Density, data *datasets.Images, seed uint64) (Exact, error) {
+	ll, err := m.LogLikelihoods(testPixels(m, data, seed), data.N)
+	if err != nil {
+		return Exact{}, err
+	}
+	res := Exact{N: data.N, PerImage: make([]float64, data.N)}
+	for i, v := range ll {
+		res.PerImage[i] = -v
+		res.NLL -= v / float64(data.N)
+	}
+	res.BitsPerDim = res.NLL / (math.Ln2 * float64(data.ImageSize()))
 	if math.IsNaN(res.NLL) || math.IsInf(res.NLL, 0) {
 		return res, fmt.Errorf("eval: the likelihood is not finite (%g): is the model trained?", res.NLL)
 	}

@@ -72,6 +72,43 @@ func TestNLLBinarizesOnlyBinaryModels(t *testing.T) {
 	}
 }
 
+func (s *seenPixels) LogLikelihoods(x []float32, n int) ([]float64, error) {
+	s.got = append([]float32(nil), x...)
+	ll := make([]float64, n)
+	for i := range ll {
+		ll[i] = -float64(i + 1)
+	}
+	return ll, nil
+}
+
+// ExactNLL averages -log p by hand (1, 2 and 3 nats over 3 images of 4 pixels: 2 nats,
+// 2/(4 ln 2) bits per pixel), and a binary density scores the very binary images the
+// importance-weighted NLL scores with the same seed: the VAE's bound and PixelCNN's
+// exact likelihood are measured on one test set.
+func TestExactNLL(t *testing.T) {
+	d := &datasets.Images{Name: "toy", N: 3, H: 2, W: 2, C: 1, Pixels: []float32{
+		0.1, 0.5, 0.9, 0.3, 0.2, 0.4, 0.6, 0.8, 0.5, 0.5, 0.5, 0.5}}
+	exact, bound := &seenPixels{binary: true}, &seenPixels{binary: true}
+	got, err := ExactNLL(exact, d, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NLL(bound, d, 1, 7); err != nil {
+		t.Fatal(err)
+	}
+	if got.NLL != 2 || math.Abs(got.BitsPerDim-2/(4*math.Ln2)) > 1e-12 || !slices.Equal(got.PerImage, []float64{1, 2, 3}) {
+		t.Errorf("ExactNLL = %+v, want NLL 2, %g bits per pixel, per image [1 2 3]", got, 2/(4*math.Ln2))
+	}
+	if !slices.Equal(exact.got, bound.got) {
+		t.Errorf("the exact and the importance-weighted likelihoods scored different pixels:\n%v\n%v", exact.got, bound.got)
+	}
+	for _, v := range exact.got {
+		if v != 0 && v != 1 {
+			t.Fatalf("a binary density scored pixel %g", v)
+		}
+	}
+}
+
 type identity struct{}
 
 func (identity) Reconstruct(x []float32, _ int) ([]float32, error) {

@@ -54,6 +54,12 @@ type (
 	Sampler interface {
 		Sample(n int, seed uint64) ([]float32, error)
 	}
+	// PassSampler is a Sampler that draws in many network passes (PixelCNN: one per
+	// pixel): SamplePasses is Sample, calling progress (if not nil) after each pass
+	// with the passes done and their total, for a progress bar on long sampling.
+	PassSampler interface {
+		SamplePasses(n int, seed uint64, progress func(done, total int)) ([]float32, error)
+	}
 	// ClassGridder draws a conditional model's class grid: cols samples of each class,
 	// row by row, the same noise down each column.
 	ClassGridder interface {
@@ -76,6 +82,13 @@ type (
 	// for the importance-weighted likelihood (eval.NLL).
 	LogWeighter interface {
 		LogWeightsOf(images []float32, n, k int) ([]float32, error)
+	}
+	// Density gives the exact log-likelihood log p(x) of each of n images in nats
+	// (autoregressive models), where a LogWeighter gives importance weights for a
+	// bound. A model with BinaryData true is a density over binary images (eval
+	// binarizes the test images for it).
+	Density interface {
+		LogLikelihoods(images []float32, n int) ([]float64, error)
 	}
 	// Classifier labels images; its accuracy on a labelled set is its score.
 	Classifier interface {

@@ -14,6 +14,7 @@ import (
 	_ "github.com/genlab-go/genlab/models/classifier"
 	_ "github.com/genlab-go/genlab/models/cyclegan"
 	_ "github.com/genlab-go/genlab/models/pix2pix"
+	_ "github.com/genlab-go/genlab/models/pixelcnn"
 	_ "github.com/genlab-go/genlab/models/regressor"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -42,6 +43,7 @@ func TestResumeIsExactForEveryModel(t *testing.T) {
 		{"classifier", models.Options{}, nil},
 		{"pix2pix", models.Options{Set: map[string]string{"GenChannels": "[8,8,8,8]", "DiscChannels": "[8]"}}, pairs16()},
 		{"regressor", models.Options{Set: map[string]string{"Factor": "x", "Channels": "[4,8]", "Features": "8"}}, nil},
+		{"pixelcnn", models.Options{Set: map[string]string{"Filters": "4", "Layers": "1"}}, nil},
 		{"cyclegan", models.Options{Set: map[string]string{"GenFilters": "4", "ResBlocks": "1", "DiscChannels": "[4]", "PoolSize": "8"}}, domains16()},
 	}
 	const steps = 6 // the cyclegan's pool of 8 fills in 1 step and swaps after

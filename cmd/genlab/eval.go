@@ -17,7 +17,7 @@ import (
 
 // cmdEval prints every metric that applies to a trained model, by what it can do: the
 // Frechet distance for a model that samples, reconstruction error, the likelihood for
-// one with importance weights, linear probes and (on data with a factor grid) MIG for
+// one with importance weights, the exact likelihood for one with a density, linear probes and (on data with a factor grid) MIG for
 // one with a code, accuracy for a classifier.
 func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	var c common
@@ -106,6 +106,15 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		metric(out, "elbo", "%.3f", lik.ELBO)
 		metric(out, "nll_iw", "%.3f", lik.NLL)
 		metric(out, "iw_k", "%d", lik.K)
+	}
+	if d, ok := m.(models.Density); ok {
+		ex, err := eval.ExactNLL(d, test, uint64(*seed))
+		if err != nil {
+			return err
+		}
+		metric(out, "nll", "%.3f", ex.NLL)
+		metric(out, "bits_per_pixel", "%.4f", ex.BitsPerDim)
+		scored = true
 	}
 	if enc, ok := m.(models.Encoder); ok {
 		if *probeN > 0 {
