@@ -10,6 +10,7 @@ package backend
 import (
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/gomlx/compute"
@@ -75,6 +76,9 @@ func New(config string) (compute.Backend, error) {
 	defer mu.Unlock()
 	if b, ok := cached[config]; ok {
 		return b, nil
+	}
+	if strings.HasPrefix(config, "go") {
+		warnSlowExp()
 	}
 	b, err := newQuiet(Resolved(config))
 	if err != nil {

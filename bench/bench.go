@@ -236,8 +236,12 @@ func (r *Runner) Time(warmup, steps int) (Result, error) {
 
 // Settings describes genlab's side of the comparison.
 func Settings() string {
-	return fmt.Sprintf("genlab: GoMLX pure-Go backend %q, GOEXPERIMENT=simd build: %v",
-		backend.Resolved(""), backend.SIMD)
+	exp := "fast path"
+	if backend.SlowExp() {
+		exp = "slow path (run with GODEBUG=" + backend.ExpSetting + ")"
+	}
+	return fmt.Sprintf("genlab: GoMLX pure-Go backend %q, GOEXPERIMENT=simd build: %v, math.Exp: %s",
+		backend.Resolved(""), backend.SIMD, exp)
 }
 
 // PeerEnv is the environment the PyTorch peer runs with: OpenBLAS single-threaded

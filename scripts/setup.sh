@@ -40,7 +40,9 @@ gonb --install >/dev/null 2>&1 || { gonb --install; exit 1; }
 # reaches every notebook; the kernel also runs goimports and gopls from PATH. GOMEMLIMIT
 # is a soft limit for each cell's program (the genlab command sets the same): the Go
 # collector runs before its default slack, twice the live heap, carries a cell that
-# loads a dataset past the 2 GiB a notebook may use.
+# loads a dataset past the 2 GiB a notebook may use. GODEBUG=cpu.fma=off keeps math.Exp
+# (every tanh, sigmoid and softmax) on its fast path beside GoMLX's SIMD kernels
+# (backend.ExpSetting; up to 25x on this project's CPUs).
 KERNEL="$(/usr/bin/python3 -c 'import jupyter_core.paths as p; print(p.jupyter_data_dir())')/kernels/gonb/kernel.json"
 /usr/bin/python3 - "$KERNEL" "$GOBIN" <<'PY'
 import json, os, sys
@@ -50,6 +52,7 @@ env = spec.setdefault("env", {})
 env["GOEXPERIMENT"] = "simd"
 env["GOTOOLCHAIN"] = "local"
 env["GOMEMLIMIT"] = "1280MiB"
+env["GODEBUG"] = "cpu.fma=off"
 env["PATH"] = gobin + os.pathsep + os.environ.get("PATH", "/usr/local/go/bin:/usr/bin:/bin")
 json.dump(spec, open(path, "w"), indent=1)
 PY

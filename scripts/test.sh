@@ -11,6 +11,9 @@ bash scripts/setup.sh
 export PATH="$(go env GOPATH)/bin:$PATH"
 export GOEXPERIMENT="${GOEXPERIMENT:-simd}"
 export GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
+# math.Exp's fast path beside the SIMD kernels (backend.ExpSetting; the genlab command
+# sets it itself, but tests run models in the test binaries).
+export GODEBUG="${GODEBUG:+$GODEBUG,}cpu.fma=off"
 export GENLAB_DATA="${GENLAB_DATA:-$(cd .. && pwd)/shared/datasets}"
 go vet ./...
 # Every test runs: one whose data or tools are missing fails unless

@@ -37,6 +37,7 @@ import (
 	_ "github.com/genlab-go/genlab/models/cyclegan"
 	_ "github.com/genlab-go/genlab/models/gan"
 	_ "github.com/genlab-go/genlab/models/pix2pix"
+	_ "github.com/genlab-go/genlab/models/pixelcnn"
 	_ "github.com/genlab-go/genlab/models/regressor"
 	_ "github.com/genlab-go/genlab/models/vae"
 )
@@ -56,6 +57,11 @@ Run "genlab COMMAND -h" for the flags of a command.
 }
 
 func main() {
+	// math.Exp's fast path needs a GODEBUG setting read at startup (backend.ExpSetting):
+	// on a CPU where it matters the command re-executes itself with it, once.
+	if err := backend.Reexec(); err != nil {
+		fmt.Fprintln(os.Stderr, "genlab: running without", backend.ExpSetting+":", err)
+	}
 	// A soft memory limit: by default Go's collector lets the heap grow to twice what is
 	// live before collecting, and a dataset decoded at 64x64 (hundreds of MB, copied
 	// once into its domains) is enough for that slack to pass the 2 GiB genlab promises
