@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -64,6 +65,12 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		return train, err
 	}
 	start := time.Now()
+	if _, slow := m.(models.PassSampler); slow && !flagSet(fset, "fd-n") {
+		// 10,000 samples of a PixelCNN are 784 passes over 10,000 images: hours on a
+		// CPU. Its Frechet distance is asked for by name.
+		fmt.Fprintf(out, "# %s samples pixel by pixel: no Frechet distance unless --fd-n is given\n", m.Name())
+		*fdN = 0
+	}
 	if s, ok := m.(models.Sampler); ok && *fdN > 0 {
 		tr, err := trainSet()
 		if err != nil {
@@ -177,6 +184,13 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	metric(out, "eval_seconds", "%.1f", time.Since(start).Seconds())
 	metric(out, "peak_mib", "%.0f", peakMiB())
 	return nil
+}
+
+// flagSet reports whether the command line gave the flag name.
+func flagSet(fset *flag.FlagSet, name string) bool {
+	set := false
+	fset.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // sameShape reports whether m reads or makes images of d's shape.

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/lab"
@@ -49,7 +51,7 @@ func cmdSample(args []string, out io.Writer) error {
 		if !ok {
 			return fmt.Errorf("sample: %s holds a %q model, which has no prior or noise to sample from", *ckpt, m.Name())
 		}
-		if img, err = lab.SampleGrid(g, *n, *seed); err != nil {
+		if img, err = lab.SampleGrid(withProgress(g, os.Stderr), *n, *seed); err != nil {
 			return err
 		}
 	}
@@ -61,4 +63,30 @@ func cmdSample(args []string, out io.Writer) error {
 	}
 	fmt.Fprintln(out, "wrote", *dst)
 	return nil
+}
+
+// withProgress makes a model that samples in many network passes (models.PassSampler:
+// PixelCNN draws one pixel per pass) report them on w every few seconds: a grid of
+// samples takes minutes of passes on a CPU. Other generators are returned as they are.
+func withProgress(g lab.Generator, w io.Writer) lab.Generator {
+	if ps, ok := g.(models.PassSampler); ok {
+		return passProgress{g, ps, w}
+	}
+	return g
+}
+
+type passProgress struct {
+	lab.Generator
+	ps models.PassSampler
+	w  io.Writer
+}
+
+func (p passProgress) Sample(n int, seed uint64) ([]float32, error) {
+	start, last := time.Now(), time.Now()
+	return p.ps.SamplePasses(n, seed, func(done, total int) {
+		if done == total || time.Since(last) > 10*time.Second {
+			last = time.Now()
+			fmt.Fprintf(p.w, "sampling %d images: pass %d/%d, %s\n", n, done, total, time.Since(start).Round(time.Second))
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -79,6 +80,13 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	recon, reconstructs := m.(models.Reconstructor)
 	gen, generates := m.(lab.Generator)
 	tr, translates := m.(models.Translator)
+	// A model that samples in many passes (PixelCNN: a pass per pixel, minutes for a
+	// grid on a CPU) draws a smaller grid, at the end only.
+	_, slow := m.(models.PassSampler)
+	grid := 64
+	if slow {
+		grid = 16
+	}
 	var test *datasets.Images
 	if translates { // its figures translate held-out inputs
 		if test, err = datasets.LoadSize(ctx, c.data, *dataset, datasets.Test, *size); err != nil {
@@ -93,7 +101,7 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 		if translates {
 			img, err = translations(tr, test, 8)
 		} else {
-			img, err = lab.SampleGrid(gen, 64, 1)
+			img, err = lab.SampleGrid(withProgress(gen, os.Stderr), grid, 1)
 		}
 		if err != nil {
 			return err
@@ -104,7 +112,7 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	if translates {
 		figureName = "translations"
 	}
-	if translates || (generates && !reconstructs) {
+	if translates || (generates && !reconstructs && !slow) {
 		// A GAN's losses say little about its outputs: draw the same inputs at every
 		// checkpoint, so the figures show training as the notebooks do.
 		fc.OnCheckpoint = func(step int) error {

@@ -258,6 +258,45 @@ func TestOverfitAndSample(t *testing.T) {
 	}
 }
 
+// Sampling through windows of Reach()+1 rows draws the same images as running the
+// network on the whole image at every pass, for both networks and both outputs.
+func TestWindowedSampling(t *testing.T) {
+	for _, c := range []Config{tiny(Gated, 256), tiny(Plain, 2)} {
+		m, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Store.SetRNGStateFromSeed(5); err != nil {
+			t.Fatal(err)
+		}
+		if c.Reach()+1 >= c.H {
+			t.Fatalf("reach %d: the window is the whole %d-row image", c.Reach(), c.H)
+		}
+		passes := 0
+		windowed, err := m.SamplePasses(4, 9, func(done, total int) { passes++ })
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := m.sample(4, 9, nil, c.H)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if passes != c.H*c.W {
+			t.Errorf("%s: %d progress calls, want %d", c.Arch, passes, c.H*c.W)
+		}
+		levels := map[float32]bool{}
+		for i := range whole {
+			if windowed[i] != whole[i] {
+				t.Fatalf("%s, %d levels: pixel %d is %g through windows, %g through the whole image", c.Arch, c.Levels, i, windowed[i], whole[i])
+			}
+			levels[whole[i]] = true
+		}
+		if len(levels) < 2 {
+			t.Errorf("%s: samples take %d values", c.Arch, len(levels))
+		}
+	}
+}
+
 func TestValidate(t *testing.T) {
 	for _, bad := range []func(*Config){
 		func(c *Config) { c.C = 3 },
