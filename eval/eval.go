@@ -23,6 +23,8 @@ type Likelihood struct {
 	K    int     // importance samples per image
 	ELBO float64 // mean ELBO estimate (mean log-weight), nats per image
 	NLL  float64 // importance-weighted estimate of -log p(x), nats per image
+	// PerImage is each image's importance-weighted estimate of -log p(x).
+	PerImage []float64
 }
 
 // BinaryModel is a LogWeighter that says whether its likelihood is over binary images
@@ -46,6 +48,7 @@ func NLL(m LogWeighter, data *datasets.Images, k int, seed uint64) (Likelihood, 
 		return Likelihood{}, err
 	}
 	var elbo, ll float64
+	per := make([]float64, data.N)
 	for i := range data.N {
 		row := w[i*k : (i+1)*k]
 		top := math.Inf(-1)
@@ -57,10 +60,11 @@ func NLL(m LogWeighter, data *datasets.Images, k int, seed uint64) (Likelihood, 
 		for _, v := range row {
 			s += math.Exp(float64(v) - top)
 		}
-		ll += top + math.Log(s/float64(k))
+		per[i] = -(top + math.Log(s/float64(k)))
+		ll -= per[i]
 	}
 	n := float64(data.N)
-	res := Likelihood{N: data.N, K: k, ELBO: elbo / (n * float64(k)), NLL: -ll / n}
+	res := Likelihood{N: data.N, K: k, ELBO: elbo / (n * float64(k)), NLL: -ll / n, PerImage: per}
 	if math.IsNaN(res.NLL) || math.IsInf(res.NLL, 0) {
 		return res, fmt.Errorf("eval: the likelihood is not finite (%g): is the model trained?", res.NLL)
 	}

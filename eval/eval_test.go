@@ -29,6 +29,11 @@ func TestNLLByHand(t *testing.T) {
 	if math.Abs(got.NLL-(-math.Log(2))) > 1e-6 || math.Abs(got.ELBO-math.Log(3)/2) > 1e-6 {
 		t.Errorf("got NLL %g ELBO %g, want %g and %g", got.NLL, got.ELBO, -math.Log(2), math.Log(3)/2)
 	}
+	for i, v := range got.PerImage {
+		if math.Abs(v-(-math.Log(2))) > 1e-6 {
+			t.Errorf("image %d: -log p = %g, want %g", i, v, -math.Log(2))
+		}
+	}
 	// The importance-weighted bound is tighter than the ELBO: -NLL >= ELBO.
 	if -got.NLL < got.ELBO {
 		t.Errorf("-NLL %g < ELBO %g", -got.NLL, got.ELBO)

@@ -9,9 +9,7 @@ import (
 
 	"github.com/genlab-go/genlab/datasets/shapes"
 	"github.com/genlab-go/genlab/fit"
-	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 )
 
 func tiny(arch Arch, levels int) Config {
@@ -20,30 +18,16 @@ func tiny(arch Arch, levels int) Config {
 	return c
 }
 
-// field returns which input pixels the logits at pixel (i, j) depend on: a nonzero
-// gradient of their sum with respect to a random input.
+// field is DependsOn as rows, for drawing.
 func field(t *testing.T, m *Model, i, j int) [][]bool {
 	t.Helper()
-	c := m.Cfg
-	if err := m.Store.SetRNGStateFromSeed(1); err != nil {
+	dep, err := m.DependsOn(i, j, 1)
+	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	x := make([]float32, c.H*c.W)
-	for k := range x {
-		x[k] = rng.Float32()
-	}
-	g := model.MustNewExec(m.Backend, m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-		at := graph.Slice(m.Logits(scope, x), graph.AxisRange(), graph.AxisElem(i), graph.AxisElem(j), graph.AxisRange())
-		return graph.Gradient(graph.ReduceAllSum(at), x)[0]
-	}).MustCall(tensors.FromFlatDataAndDimensions(x, 1, c.H, c.W, 1))[0]
-	grad := tensors.MustCopyFlatData[float32](g)
-	out := make([][]bool, c.H)
-	for y := range c.H {
-		out[y] = make([]bool, c.W)
-		for x := range c.W {
-			out[y][x] = grad[y*c.W+x] != 0
-		}
+	out := make([][]bool, m.Cfg.H)
+	for y := range out {
+		out[y] = dep[y*m.Cfg.W : (y+1)*m.Cfg.W]
 	}
 	return out
 }
