@@ -36,10 +36,21 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	clsSteps := fset.Int("classifier-steps", 2000, "training steps of a missing feature classifier (0: no Frechet distance of translations)")
 	regDir := fset.String("regressor", filepath.Join("runs", "regressor-utkface"), "faces by age: the age regressor that scores translations (trained there if missing)")
 	regSteps := fset.Int("regressor-steps", 2000, "training steps of a missing age regressor (0: no age metrics)")
+	ood := fset.String("ood", "", "a model with a likelihood: score this dataset's test images as outliers (auroc of the NLL, in-distribution against these)")
 	m, err := c.loadModel(fset, args, ckpt)
 	defer c.stop()
 	if err != nil {
 		return err
+	}
+	_, density := m.(models.Density)
+	_, weights := m.(models.LogWeighter)
+	if *ood != "" && !density && !weights { // before any of the work below
+		return fmt.Errorf("eval --ood: the %s in %s has no likelihood to score outliers with", m.Name(), *ckpt)
+	}
+	if *ood != "" {
+		if _, err := datasets.Lookup(*ood); err != nil {
+			return fmt.Errorf("eval --ood: %w", err)
+		}
 	}
 	src, err := datasets.Lookup(*dataset)
 	if err != nil {
@@ -105,23 +116,42 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		metric(out, "recon_mse", "%.6f", mse)
 		scored = true
 	}
+	// nll scores each image of a set by the model's likelihood (exact or bound), for
+	// --ood; inNLL holds the test set's scores.
+	var nll func(*datasets.Images) ([]float64, error)
+	var inNLL []float64
 	if lw, ok := m.(models.LogWeighter); ok {
 		lik, err := eval.NLL(lw, test, *k, uint64(*seed))
 		if err != nil {
 			return err
 		}
+		nll = func(d *datasets.Images) ([]float64, error) {
+			l, err := eval.NLL(lw, d, *k, uint64(*seed))
+			return l.PerImage, err
+		}
+		inNLL = lik.PerImage
 		metric(out, "elbo", "%.3f", lik.ELBO)
 		metric(out, "nll_iw", "%.3f", lik.NLL)
 		metric(out, "iw_k", "%d", lik.K)
 	}
-	if d, ok := m.(models.Density); ok {
-		ex, err := eval.ExactNLL(d, test, uint64(*seed))
+	if dm, ok := m.(models.Density); ok {
+		ex, err := eval.ExactNLL(dm, test, uint64(*seed))
 		if err != nil {
 			return err
 		}
+		nll = func(d *datasets.Images) ([]float64, error) {
+			e, err := eval.ExactNLL(dm, d, uint64(*seed))
+			return e.PerImage, err
+		}
+		inNLL = ex.PerImage
 		metric(out, "nll", "%.3f", ex.NLL)
 		metric(out, "bits_per_pixel", "%.4f", ex.BitsPerDim)
 		scored = true
+	}
+	if *ood != "" {
+		if err := outliers(ctx, out, nll, inNLL, *ood, dir, *size, *n, m); err != nil {
+			return err
+		}
 	}
 	if enc, ok := m.(models.Encoder); ok {
 		if *probeN > 0 {
@@ -184,6 +214,46 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	metric(out, "eval_seconds", "%.1f", time.Since(start).Seconds())
 	metric(out, "peak_mib", "%.0f", peakMiB())
 	return nil
+}
+
+// outliers scores the test images of dataset ood by nll and prints the AUROC of telling
+// them from the in-distribution test images (scored inNLL) by their NLL, with the mean
+// NLL of each side.
+func outliers(ctx context.Context, out io.Writer, nll func(*datasets.Images) ([]float64, error), inNLL []float64,
+	ood, dir string, size, n int, m models.Model) error {
+	src, err := datasets.Lookup(ood)
+	if err != nil {
+		return err
+	}
+	d, err := src.Load(ctx, dir, datasets.Test, size)
+	if err != nil {
+		return err
+	}
+	if !sameShape(m, d) {
+		h, w, c := m.Shape()
+		return fmt.Errorf("eval --ood: %s has %dx%dx%d images, the model %dx%dx%d", ood, d.H, d.W, d.C, h, w, c)
+	}
+	outNLL, err := nll(d.Subset(n))
+	if err != nil {
+		return err
+	}
+	auroc, err := eval.AUROC(inNLL, outNLL)
+	if err != nil {
+		return err
+	}
+	metric(out, "auroc", "%.4f", auroc)
+	metric(out, "nll_in", "%.3f", mean(inNLL))
+	metric(out, "nll_ood", "%.3f", mean(outNLL))
+	metric(out, "ood_n", "%d", len(outNLL))
+	return nil
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
 }
 
 // flagSet reports whether the command line gave the flag name.

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -147,6 +148,17 @@ func TestCLISmoke(t *testing.T) {
 		if !regexp.MustCompile(`(?m)^metric ` + name + `=[0-9.]+$`).MatchString(out) {
 			t.Errorf("eval of pixelcnn lacks metric %s:\n%s", name, out)
 		}
+	}
+	// Outliers by likelihood: the shapes' own test images as "outliers" are the very
+	// images scored as inliers, so every pair ties and the AUROC is exactly one half.
+	out = run("eval", "--ckpt", pDir, "--dataset", "shapes", "--n", "60", "--fd-n", "0", "--ood", "shapes")
+	if m := regexp.MustCompile(`(?m)^metric auroc=([0-9.]+)$`).FindStringSubmatch(out); m == nil {
+		t.Errorf("eval --ood printed no auroc:\n%s", out)
+	} else if a, _ := strconv.ParseFloat(m[1], 64); a != 0.5 {
+		t.Errorf("eval --ood shapes on shapes: auroc %g, want 0.5", a)
+	}
+	if out, err := exec.Command(bin, "eval", "--ckpt", wDir, "--dataset", "shapes", "--ood", "shapes").CombinedOutput(); err == nil || !strings.Contains(string(out), "no likelihood") {
+		t.Errorf("eval --ood of a GAN: %v\n%s", err, out)
 	}
 	if out, err := exec.Command(bin, "train", "gan", "--dataset", "celeba", "--steps", "1", "--ckpt", filepath.Join(dir, "bad")).CombinedOutput(); err == nil || !strings.Contains(string(out), "unknown dataset") {
 		t.Errorf("an unknown --dataset: %v\n%s", err, out)

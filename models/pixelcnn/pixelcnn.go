@@ -102,9 +102,9 @@ type Model struct {
 // New returns an untrained PixelCNN for cfg on the backend chosen by backend.New("").
 func New(cfg Config) (*Model, error) { return models.NewModel[Model](cfg) }
 
-// Configure is DefaultConfig sized to data's images: binarized for MNIST-like grey
-// data (and already-binary data), the command's architecture, batch size and learning
-// rate.
+// Configure is DefaultConfig (binarized pixels) sized to data's images, with the
+// command's architecture (--arch plain), batch size and learning rate. Grey levels are
+// --set Levels=256 --set Binarize=false.
 func Configure(data *datasets.Images, o models.Options) (Config, error) {
 	c := DefaultConfig()
 	c.H, c.W, c.C = data.H, data.W, data.C

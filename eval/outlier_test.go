@@ -1,0 +1,55 @@
+package eval
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// AUROC by hand, and against counting pairs on random scores with ties.
+func TestAUROC(t *testing.T) {
+	for _, c := range []struct {
+		in, out []float64
+		want    float64
+	}{
+		{[]float64{1, 2, 3}, []float64{4, 5}, 1},  // every outlier above every inlier
+		{[]float64{4, 5}, []float64{1, 2, 3}, 0},  // the wrong way round
+		{[]float64{1, 3}, []float64{2, 4}, 0.75},  // pairs: (2>1) (2<3) (4>1) (4>3)
+		{[]float64{1, 1}, []float64{1}, 0.5},      // ties count a half
+		{[]float64{1, 2}, []float64{2, 3}, 0.875}, // (2>1) (2=2) (3>1) (3>2)
+	} {
+		got, err := AUROC(c.in, c.out)
+		if err != nil || math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("AUROC(%v, %v) = %g, %v; want %g", c.in, c.out, got, err, c.want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	in, out := make([]float64, 300), make([]float64, 200)
+	for i := range in {
+		in[i] = float64(rng.IntN(20))
+	}
+	for i := range out {
+		out[i] = float64(rng.IntN(20) + 3)
+	}
+	pairs := 0.0
+	for _, a := range in {
+		for _, b := range out {
+			switch {
+			case b > a:
+				pairs++
+			case b == a:
+				pairs += 0.5
+			}
+		}
+	}
+	got, _ := AUROC(in, out)
+	if want := pairs / float64(len(in)*len(out)); math.Abs(got-want) > 1e-12 {
+		t.Errorf("AUROC %g, counting pairs %g", got, want)
+	}
+	if _, err := AUROC(nil, out); err == nil {
+		t.Error("AUROC of no inliers did not fail")
+	}
+	if _, err := AUROC([]float64{math.NaN()}, out); err == nil {
+		t.Error("AUROC of a NaN did not fail")
+	}
+}
