@@ -43,7 +43,7 @@ func NLL(m LogWeighter, data *datasets.Images, k int, seed uint64) (Likelihood, 
 	if k < 1 {
 		return Likelihood{}, fmt.Errorf("eval: k = %d < 1", k)
 	}
-	w, err := m.LogWeightsOf(testPixels(m, data, seed), data.N, k)
+	w, err := m.LogWeightsOf(ScoredPixels(m, data, seed), data.N, k)
 	if err != nil {
 		return Likelihood{}, err
 	}
@@ -71,11 +71,11 @@ func NLL(m LogWeighter, data *datasets.Images, k int, seed uint64) (Likelihood, 
 	return res, nil
 }
 
-// testPixels is what a likelihood is scored on: data's pixels binarized once with seed
+// ScoredPixels is what a likelihood is scored on: data's pixels binarized once with seed
 // for a binary model (one that does not say, or says BinaryData true), as they are for
 // a continuous one. The same seed gives the same binary test set to every model, so
 // the VAE's bound and PixelCNN's exact likelihood score the same images.
-func testPixels(m any, data *datasets.Images, seed uint64) []float32 {
+func ScoredPixels(m any, data *datasets.Images, seed uint64) []float32 {
 	if b, ok := m.(BinaryModel); ok && !b.BinaryData() {
 		return data.Pixels
 	}
@@ -102,7 +102,7 @@ type Exact struct {
 // density, on the test pixels NLL would score (binarized with seed for a binary
 // model), with each image's.
 func ExactNLL(m Density, data *datasets.Images, seed uint64) (Exact, error) {
-	ll, err := m.LogLikelihoods(testPixels(m, data, seed), data.N)
+	ll, err := m.LogLikelihoods(ScoredPixels(m, data, seed), data.N)
 	if err != nil {
 		return Exact{}, err
 	}

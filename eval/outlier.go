@@ -1,7 +1,10 @@
 package eval
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/png"
 	"math"
 	"sort"
 )
@@ -49,4 +52,63 @@ func AUROC(in, out []float64) (float64, error) {
 	}
 	no, ni := float64(len(out)), float64(len(in))
 	return (rankSum - no*(no+1)/2) / (no * ni), nil
+}
+
+// PNGBits is the length in bits of each of n images (pixels in [0, 1], h x w x c, c 1
+// or 3) compressed losslessly as an 8-bit PNG: a generic compressor's estimate of an
+// image's complexity, L(x) in Serra et al. (2020), "Input complexity and
+// out-of-distribution detection with likelihood-based generative models". Every image
+// of a size pays the same header bytes, which shift all lengths alike.
+func PNGBits(pixels []float32, n, h, w, c int) ([]float64, error) {
+	if c != 1 && c != 3 {
+		return nil, fmt.Errorf("eval: PNGBits of %d-channel images", c)
+	}
+	if len(pixels) != n*h*w*c {
+		return nil, fmt.Errorf("eval: PNGBits: %d values for %d images of %dx%dx%d", len(pixels), n, h, w, c)
+	}
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	bits := make([]float64, n)
+	var buf bytes.Buffer
+	for i := range n {
+		px := pixels[i*h*w*c : (i+1)*h*w*c]
+		var img image.Image
+		if c == 1 {
+			g := image.NewGray(image.Rect(0, 0, w, h))
+			for k, v := range px {
+				g.Pix[k] = byte(math.Round(float64(min(max(v, 0), 1)) * 255))
+			}
+			img = g
+		} else {
+			rgb := image.NewNRGBA(image.Rect(0, 0, w, h))
+			for k := range h * w {
+				for ch := range 3 {
+					rgb.Pix[4*k+ch] = byte(math.Round(float64(min(max(px[3*k+ch], 0), 1)) * 255))
+				}
+				rgb.Pix[4*k+3] = 255
+			}
+			img = rgb
+		}
+		buf.Reset()
+		if err := enc.Encode(&buf, img); err != nil {
+			return nil, err
+		}
+		bits[i] = float64(8 * buf.Len())
+	}
+	return bits, nil
+}
+
+// ComplexityScores are Serra et al.'s outlier scores S(x) = -log2 p(x) - L(x): the
+// NLL in bits less the PNG length in bits, of images whose NLLs (nats) are nll and
+// whose compressed lengths are bits. A likelihood model ranks simple images (few
+// strokes, plain backgrounds) as likely whatever they show; subtracting what a generic
+// compressor also finds simple leaves what is specific to the model's data.
+func ComplexityScores(nll, bits []float64) ([]float64, error) {
+	if len(nll) != len(bits) {
+		return nil, fmt.Errorf("eval: %d NLLs and %d lengths", len(nll), len(bits))
+	}
+	s := make([]float64, len(nll))
+	for i := range nll {
+		s[i] = nll[i]/math.Ln2 - bits[i]
+	}
+	return s, nil
 }

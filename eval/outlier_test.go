@@ -53,3 +53,35 @@ func TestAUROC(t *testing.T) {
 		t.Error("AUROC of a NaN did not fail")
 	}
 }
+
+// A blank image compresses to fewer bits than stripes, and stripes to fewer than
+// noise; the same image always to the same length; and S(x) is the NLL in bits less
+// the length.
+func TestPNGBitsAndComplexity(t *testing.T) {
+	const h, w = 28, 28
+	rng := rand.New(rand.NewPCG(3, 4))
+	px := make([]float32, 4*h*w)
+	for k := range h * w {
+		px[h*w+k] = float32((k / w) % 2)   // stripes
+		px[2*h*w+k] = rng.Float32()        // noise
+		px[3*h*w+k] = float32((k / w) % 2) // the stripes again
+	}
+	bits, err := PNGBits(px, 4, h, w, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(bits[0] < bits[1] && bits[1] < bits[2]) || bits[3] != bits[1] {
+		t.Errorf("PNG bits blank %g, stripes %g, noise %g, stripes again %g", bits[0], bits[1], bits[2], bits[3])
+	}
+	rgb, err := PNGBits(make([]float32, 2*h*w*3), 2, h, w, 3)
+	if err != nil || rgb[0] != rgb[1] || rgb[0] <= 0 {
+		t.Errorf("colour PNG bits %v, %v", rgb, err)
+	}
+	if _, err := PNGBits(px, 5, h, w, 1); err == nil {
+		t.Error("PNGBits of too few values did not fail")
+	}
+	s, err := ComplexityScores([]float64{math.Ln2 * 100, 0}, []float64{30, 8})
+	if err != nil || s[0] != 70 || s[1] != -8 {
+		t.Errorf("ComplexityScores = %v, %v; want [70 -8]", s, err)
+	}
+}

@@ -149,7 +149,7 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		scored = true
 	}
 	if *ood != "" {
-		if err := outliers(ctx, out, nll, inNLL, *ood, dir, *size, *n, m); err != nil {
+		if err := outliers(ctx, out, nll, inNLL, *ood, dir, *size, m, test, uint64(*seed)); err != nil {
 			return err
 		}
 	}
@@ -216,11 +216,12 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// outliers scores the test images of dataset ood by nll and prints the AUROC of telling
-// them from the in-distribution test images (scored inNLL) by their NLL, with the mean
-// NLL of each side.
+// outliers scores as many test images of dataset ood as test has by nll and prints the
+// AUROC of telling them from test's (scored inNLL) by their NLL, and by Serra et al.'s
+// input-complexity score (the NLL in bits less the PNG length of the pixels the model
+// scored: eval.ComplexityScores), with the mean NLL of each side.
 func outliers(ctx context.Context, out io.Writer, nll func(*datasets.Images) ([]float64, error), inNLL []float64,
-	ood, dir string, size, n int, m models.Model) error {
+	ood, dir string, size int, m models.Model, test *datasets.Images, seed uint64) error {
 	src, err := datasets.Lookup(ood)
 	if err != nil {
 		return err
@@ -233,7 +234,8 @@ func outliers(ctx context.Context, out io.Writer, nll func(*datasets.Images) ([]
 		h, w, c := m.Shape()
 		return fmt.Errorf("eval --ood: %s has %dx%dx%d images, the model %dx%dx%d", ood, d.H, d.W, d.C, h, w, c)
 	}
-	outNLL, err := nll(d.Subset(n))
+	d = d.Subset(test.N)
+	outNLL, err := nll(d)
 	if err != nil {
 		return err
 	}
@@ -242,6 +244,26 @@ func outliers(ctx context.Context, out io.Writer, nll func(*datasets.Images) ([]
 		return err
 	}
 	metric(out, "auroc", "%.4f", auroc)
+	// The same pixels the likelihood read (binarized with seed for a binary model).
+	complexity := func(d *datasets.Images, nll []float64) ([]float64, error) {
+		bits, err := eval.PNGBits(eval.ScoredPixels(m, d, seed), d.N, d.H, d.W, d.C)
+		if err != nil {
+			return nil, err
+		}
+		return eval.ComplexityScores(nll, bits)
+	}
+	inS, err := complexity(test, inNLL)
+	if err != nil {
+		return err
+	}
+	outS, err := complexity(d, outNLL)
+	if err != nil {
+		return err
+	}
+	if auroc, err = eval.AUROC(inS, outS); err != nil {
+		return err
+	}
+	metric(out, "auroc_complexity", "%.4f", auroc)
 	metric(out, "nll_in", "%.3f", mean(inNLL))
 	metric(out, "nll_ood", "%.3f", mean(outNLL))
 	metric(out, "ood_n", "%d", len(outNLL))

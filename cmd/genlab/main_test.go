@@ -152,10 +152,12 @@ func TestCLISmoke(t *testing.T) {
 	// Outliers by likelihood: the shapes' own test images as "outliers" are the very
 	// images scored as inliers, so every pair ties and the AUROC is exactly one half.
 	out = run("eval", "--ckpt", pDir, "--dataset", "shapes", "--n", "60", "--fd-n", "0", "--ood", "shapes")
-	if m := regexp.MustCompile(`(?m)^metric auroc=([0-9.]+)$`).FindStringSubmatch(out); m == nil {
-		t.Errorf("eval --ood printed no auroc:\n%s", out)
-	} else if a, _ := strconv.ParseFloat(m[1], 64); a != 0.5 {
-		t.Errorf("eval --ood shapes on shapes: auroc %g, want 0.5", a)
+	for _, name := range []string{"auroc", "auroc_complexity"} {
+		if m := regexp.MustCompile(`(?m)^metric ` + name + `=([0-9.]+)$`).FindStringSubmatch(out); m == nil {
+			t.Errorf("eval --ood printed no %s:\n%s", name, out)
+		} else if a, _ := strconv.ParseFloat(m[1], 64); a != 0.5 {
+			t.Errorf("eval --ood shapes on shapes: %s %g, want 0.5", name, a)
+		}
 	}
 	if out, err := exec.Command(bin, "eval", "--ckpt", wDir, "--dataset", "shapes", "--ood", "shapes").CombinedOutput(); err == nil || !strings.Contains(string(out), "no likelihood") {
 		t.Errorf("eval --ood of a GAN: %v\n%s", err, out)
