@@ -18,8 +18,9 @@ import (
 
 // cmdEval prints every metric that applies to a trained model, by what it can do: the
 // Frechet distance for a model that samples, reconstruction error, the likelihood for
-// one with importance weights, the exact likelihood for one with a density, linear probes and (on data with a factor grid) MIG for
-// one with a code, accuracy for a classifier.
+// one with importance weights, the exact likelihood for one with a density (and, with
+// --ood, how well either tells another dataset's images apart), linear probes and (on
+// data with a factor grid) MIG for one with a code, accuracy for a classifier.
 func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	var c common
 	fset := c.flags("eval")
