@@ -115,3 +115,19 @@ func Rotations(d *Images) (*Images, error) {
 	}
 	return out, out.Validate()
 }
+
+// Perturb replaces each pixel value, with probability rate, by one of levels values
+// (0, 1/(levels-1), ..., 1) drawn uniformly, in place: the input perturbation of Ren et
+// al. (2019), "Likelihood ratios for out-of-distribution detection", under which a
+// background model learns the population-level statistics of images (how much ink,
+// how smooth) but not their semantics.
+func Perturb(rng *rand.Rand, px []float32, rate float64, levels int) {
+	if rate <= 0 {
+		return
+	}
+	for i := range px {
+		if rng.Float64() < rate {
+			px[i] = float32(rng.IntN(levels)) / float32(levels-1)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -80,5 +81,42 @@ func TestRotationsAndMirror(t *testing.T) {
 	}
 	if flipped == 0 || kept == 0 {
 		t.Errorf("20 seeds flipped %d and kept %d: want both", flipped, kept)
+	}
+}
+
+// Perturb changes about rate of the values, each to one of the levels, uniformly.
+func TestPerturb(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const n = 100000
+	px := make([]float32, n)
+	for i := range px {
+		px[i] = 0.5 // not a level of 2: every replaced value shows
+	}
+	Perturb(rng, px, 0.2, 2)
+	changed, ones := 0, 0
+	for _, v := range px {
+		switch v {
+		case 0.5:
+		case 0, 1:
+			changed++
+			if v == 1 {
+				ones++
+			}
+		default:
+			t.Fatalf("perturbed to %g, not a level", v)
+		}
+	}
+	if f := float64(changed) / n; math.Abs(f-0.2) > 0.01 {
+		t.Errorf("%.3f of the values changed, want 0.2", f)
+	}
+	if f := float64(ones) / float64(changed); math.Abs(f-0.5) > 0.02 {
+		t.Errorf("%.3f of the replacements are 1, want 0.5", f)
+	}
+	before := append([]float32(nil), px...)
+	Perturb(rng, px, 0, 2)
+	for i := range px {
+		if px[i] != before[i] {
+			t.Fatal("rate 0 changed a value")
+		}
 	}
 }

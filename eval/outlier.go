@@ -112,3 +112,19 @@ func ComplexityScores(nll, bits []float64) ([]float64, error) {
 	}
 	return s, nil
 }
+
+// RatioScores are Ren et al.'s (2019) likelihood-ratio outlier scores, -log p(x) +
+// log p0(x): the NLL of the model of the data (nll) less that of a background model
+// trained on perturbed copies of the same data (background), both in nats. What both
+// models find likely (plain backgrounds, little ink) cancels; what is left is how much
+// better the data's model explains x than population statistics do, low for outliers.
+func RatioScores(nll, background []float64) ([]float64, error) {
+	if len(nll) != len(background) {
+		return nil, fmt.Errorf("eval: %d NLLs and %d background NLLs", len(nll), len(background))
+	}
+	s := make([]float64, len(nll))
+	for i := range nll {
+		s[i] = nll[i] - background[i]
+	}
+	return s, nil
+}

@@ -80,6 +80,13 @@ func TestPNGBitsAndComplexity(t *testing.T) {
 	if _, err := PNGBits(px, 5, h, w, 1); err == nil {
 		t.Error("PNGBits of too few values did not fail")
 	}
+	r, err := RatioScores([]float64{100, 50}, []float64{90, 60})
+	if err != nil || r[0] != 10 || r[1] != -10 {
+		t.Errorf("RatioScores = %v, %v; want [10 -10]", r, err)
+	}
+	if _, err := RatioScores([]float64{1}, nil); err == nil {
+		t.Error("RatioScores of unequal lengths did not fail")
+	}
 	s, err := ComplexityScores([]float64{math.Ln2 * 100, 0}, []float64{30, 8})
 	if err != nil || s[0] != 70 || s[1] != -8 {
 		t.Errorf("ComplexityScores = %v, %v; want [70 -8]", s, err)

@@ -43,7 +43,7 @@ func TestResumeIsExactForEveryModel(t *testing.T) {
 		{"classifier", models.Options{}, nil},
 		{"pix2pix", models.Options{Set: map[string]string{"GenChannels": "[8,8,8,8]", "DiscChannels": "[8]"}}, pairs16()},
 		{"regressor", models.Options{Set: map[string]string{"Factor": "x", "Channels": "[4,8]", "Features": "8"}}, nil},
-		{"pixelcnn", models.Options{Set: map[string]string{"Filters": "4", "Layers": "1"}}, nil},
+		{"pixelcnn", models.Options{Set: map[string]string{"Filters": "4", "Layers": "1", "Perturb": "0.2"}}, nil},
 		{"cyclegan", models.Options{Set: map[string]string{"GenFilters": "4", "ResBlocks": "1", "DiscChannels": "[4]", "PoolSize": "8"}}, domains16()},
 	}
 	const steps = 6 // the cyclegan's pool of 8 fills in 1 step and swaps after

@@ -38,20 +38,35 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	regDir := fset.String("regressor", filepath.Join("runs", "regressor-utkface"), "faces by age: the age regressor that scores translations (trained there if missing)")
 	regSteps := fset.Int("regressor-steps", 2000, "training steps of a missing age regressor (0: no age metrics)")
 	ood := fset.String("ood", "", "a model with a likelihood: score this dataset's test images as outliers (auroc of the NLL, in-distribution against these)")
+	bgDir := fset.String("background", "", "with --ood: a background model's checkpoint (the same model trained with --set Perturb=0.2) for the likelihood-ratio score auroc_ratio")
 	m, err := c.loadModel(fset, args, ckpt)
 	defer c.stop()
 	if err != nil {
 		return err
 	}
-	_, density := m.(models.Density)
-	_, weights := m.(models.LogWeighter)
-	if *ood != "" && !density && !weights { // before any of the work below
-		return fmt.Errorf("eval --ood: the %s in %s has no likelihood to score outliers with", m.Name(), *ckpt)
-	}
+	// nll scores each image of a set by the model's likelihood (exact or bound), for
+	// --ood; bgNLL the background model's. Both are checked before any of the work below.
+	nll := likelihood(m, *k, uint64(*seed))
+	var bgNLL func(*datasets.Images) ([]float64, error)
 	if *ood != "" {
+		if nll == nil {
+			return fmt.Errorf("eval --ood: the %s in %s has no likelihood to score outliers with", m.Name(), *ckpt)
+		}
 		if _, err := datasets.Lookup(*ood); err != nil {
 			return fmt.Errorf("eval --ood: %w", err)
 		}
+		if *bgDir != "" {
+			bg, err := models.Load(*bgDir)
+			if err != nil {
+				return fmt.Errorf("eval --background: %w", err)
+			}
+			bh, bw, bc := bg.Shape()
+			if bgNLL = likelihood(bg, *k, uint64(*seed)); bgNLL == nil || !sameShape(m, &datasets.Images{H: bh, W: bw, C: bc}) {
+				return fmt.Errorf("eval --background: the %s in %s is no likelihood model of the %s's images", bg.Name(), *bgDir, m.Name())
+			}
+		}
+	} else if *bgDir != "" {
+		return fmt.Errorf("eval --background needs --ood")
 	}
 	src, err := datasets.Lookup(*dataset)
 	if err != nil {
@@ -117,18 +132,11 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		metric(out, "recon_mse", "%.6f", mse)
 		scored = true
 	}
-	// nll scores each image of a set by the model's likelihood (exact or bound), for
-	// --ood; inNLL holds the test set's scores.
-	var nll func(*datasets.Images) ([]float64, error)
-	var inNLL []float64
+	var inNLL []float64 // the test set's scores, for --ood
 	if lw, ok := m.(models.LogWeighter); ok {
 		lik, err := eval.NLL(lw, test, *k, uint64(*seed))
 		if err != nil {
 			return err
-		}
-		nll = func(d *datasets.Images) ([]float64, error) {
-			l, err := eval.NLL(lw, d, *k, uint64(*seed))
-			return l.PerImage, err
 		}
 		inNLL = lik.PerImage
 		metric(out, "elbo", "%.3f", lik.ELBO)
@@ -140,17 +148,13 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		nll = func(d *datasets.Images) ([]float64, error) {
-			e, err := eval.ExactNLL(dm, d, uint64(*seed))
-			return e.PerImage, err
-		}
 		inNLL = ex.PerImage
 		metric(out, "nll", "%.3f", ex.NLL)
 		metric(out, "bits_per_pixel", "%.4f", ex.BitsPerDim)
 		scored = true
 	}
 	if *ood != "" {
-		if err := outliers(ctx, out, nll, inNLL, *ood, dir, *size, m, test, uint64(*seed)); err != nil {
+		if err := outliers(ctx, out, nll, bgNLL, inNLL, *ood, dir, *size, m, test, uint64(*seed)); err != nil {
 			return err
 		}
 	}
@@ -217,11 +221,31 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
+// likelihood returns how m scores each image of a set, -log p(x) in nats: exactly for a
+// density, by the importance-weighted bound with k samples for a VAE; nil for a model
+// without a likelihood.
+func likelihood(m models.Model, k int, seed uint64) func(*datasets.Images) ([]float64, error) {
+	switch m := m.(type) {
+	case models.Density:
+		return func(d *datasets.Images) ([]float64, error) {
+			e, err := eval.ExactNLL(m, d, seed)
+			return e.PerImage, err
+		}
+	case models.LogWeighter:
+		return func(d *datasets.Images) ([]float64, error) {
+			l, err := eval.NLL(m, d, k, seed)
+			return l.PerImage, err
+		}
+	}
+	return nil
+}
+
 // outliers scores as many test images of dataset ood as test has by nll and prints the
-// AUROC of telling them from test's (scored inNLL) by their NLL, and by Serra et al.'s
+// AUROC of telling them from test's (scored inNLL) by their NLL; by Serra et al.'s
 // input-complexity score (the NLL in bits less the PNG length of the pixels the model
-// scored: eval.ComplexityScores), with the mean NLL of each side.
-func outliers(ctx context.Context, out io.Writer, nll func(*datasets.Images) ([]float64, error), inNLL []float64,
+// scored: eval.ComplexityScores); and, given a background model's scores bgNLL, by Ren
+// et al.'s likelihood ratio (eval.RatioScores); with the mean NLL of each side.
+func outliers(ctx context.Context, out io.Writer, nll, bgNLL func(*datasets.Images) ([]float64, error), inNLL []float64,
 	ood, dir string, size int, m models.Model, test *datasets.Images, seed uint64) error {
 	src, err := datasets.Lookup(ood)
 	if err != nil {
@@ -265,6 +289,27 @@ func outliers(ctx context.Context, out io.Writer, nll func(*datasets.Images) ([]
 		return err
 	}
 	metric(out, "auroc_complexity", "%.4f", auroc)
+	if bgNLL != nil {
+		ratio := func(d *datasets.Images, nll []float64) ([]float64, error) {
+			bg, err := bgNLL(d)
+			if err != nil {
+				return nil, err
+			}
+			return eval.RatioScores(nll, bg)
+		}
+		inR, err := ratio(test, inNLL)
+		if err != nil {
+			return err
+		}
+		outR, err := ratio(d, outNLL)
+		if err != nil {
+			return err
+		}
+		if auroc, err = eval.AUROC(inR, outR); err != nil {
+			return err
+		}
+		metric(out, "auroc_ratio", "%.4f", auroc)
+	}
 	metric(out, "nll_in", "%.3f", mean(inNLL))
 	metric(out, "nll_ood", "%.3f", mean(outNLL))
 	metric(out, "ood_n", "%d", len(outNLL))

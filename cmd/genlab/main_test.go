@@ -152,7 +152,11 @@ func TestCLISmoke(t *testing.T) {
 	// Outliers by likelihood: the shapes' own test images as "outliers" are the very
 	// images scored as inliers, so every pair ties and the AUROC is exactly one half.
 	out = run("eval", "--ckpt", pDir, "--dataset", "shapes", "--n", "60", "--fd-n", "0", "--ood", "shapes")
-	for _, name := range []string{"auroc", "auroc_complexity"} {
+	// A background model (the same PixelCNN on perturbed shapes) for the likelihood ratio.
+	bgDir := filepath.Join(dir, "pixelcnn-bg")
+	run("train", "pixelcnn", "--dataset", "shapes", "--steps", "2", "--batch", "8", "--set", "Filters=4", "--set", "Layers=1", "--set", "Perturb=0.2", "--ckpt", bgDir)
+	out = run("eval", "--ckpt", pDir, "--dataset", "shapes", "--n", "60", "--fd-n", "0", "--ood", "shapes", "--background", bgDir)
+	for _, name := range []string{"auroc", "auroc_complexity", "auroc_ratio"} {
 		if m := regexp.MustCompile(`(?m)^metric ` + name + `=([0-9.]+)$`).FindStringSubmatch(out); m == nil {
 			t.Errorf("eval --ood printed no %s:\n%s", name, out)
 		} else if a, _ := strconv.ParseFloat(m[1], 64); a != 0.5 {
@@ -161,6 +165,9 @@ func TestCLISmoke(t *testing.T) {
 	}
 	if out, err := exec.Command(bin, "eval", "--ckpt", wDir, "--dataset", "shapes", "--ood", "shapes").CombinedOutput(); err == nil || !strings.Contains(string(out), "no likelihood") {
 		t.Errorf("eval --ood of a GAN: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, "eval", "--ckpt", pDir, "--dataset", "shapes", "--background", bgDir).CombinedOutput(); err == nil || !strings.Contains(string(out), "needs --ood") {
+		t.Errorf("eval --background without --ood: %v\n%s", err, out)
 	}
 	if out, err := exec.Command(bin, "train", "gan", "--dataset", "celeba", "--steps", "1", "--ckpt", filepath.Join(dir, "bad")).CombinedOutput(); err == nil || !strings.Contains(string(out), "unknown dataset") {
 		t.Errorf("an unknown --dataset: %v\n%s", err, out)

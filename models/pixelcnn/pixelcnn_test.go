@@ -287,6 +287,7 @@ func TestValidate(t *testing.T) {
 		func(c *Config) { c.Levels = 16 },
 		func(c *Config) { c.Kernel = 4 },
 		func(c *Config) { c.Arch = "lstm" },
+		func(c *Config) { c.Perturb = 1 },
 	} {
 		c := DefaultConfig()
 		bad(&c)
