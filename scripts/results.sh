@@ -7,6 +7,8 @@
 #   bash scripts/results.sh beta    # beta-VAE on shapes: MIG against beta
 #   bash scripts/results.sh nll     # conv VAE on binarized MNIST: IW NLL (K=100), FD
 #   bash scripts/results.sh gan     # DCGAN, conditional GAN, WGAN-GP, VAE: Frechet distances
+#   bash scripts/results.sh pixelcnn  # gated PixelCNN on binarized MNIST: exact NLL, outliers
+#   bash scripts/results.sh ood     # conv VAEs on MNIST and Fashion-MNIST: outliers by likelihood
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local GOEXPERIMENT=simd GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
@@ -91,8 +93,24 @@ gan)
 		fi
 	done
 	;;
+pixelcnn)
+	# The exact test NLL on 2,000 test digits (binarized once with seed 1, as the VAE's),
+	# and Fashion-MNIST's test images as outliers; 16 samples (784 passes each).
+	run pixelcnn-mnist pixelcnn --dataset mnist --steps "${STEPS:-1200}" --seed 1
+	evaluate pixelcnn-mnist --dataset mnist --n 2000 --ood fashion-mnist
+	figure pixelcnn-mnist 16
+	;;
+ood)
+	# Each dataset's conv VAE scores the other's test images as outliers (Nalisnick et
+	# al., 2019: trained on clothes, a likelihood model finds digits more likely).
+	for pair in "fashion-mnist mnist" "mnist fashion-mnist"; do
+		set -- $pair
+		run "vae-ood-$1" vae --dataset "$1" --steps "${STEPS:-2000}" --seed 1
+		evaluate "vae-ood-$1" --dataset "$1" --n 2000 --k 100 --fd-n 0 --probe-n 0 --ood "$2"
+	done
+	;;
 *)
-	echo "usage: bash scripts/results.sh sweep|beta|nll|gan" >&2
+	echo "usage: bash scripts/results.sh sweep|beta|nll|gan|pixelcnn|ood" >&2
 	exit 2
 	;;
 esac
