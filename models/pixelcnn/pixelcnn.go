@@ -248,12 +248,17 @@ func (m *Model) DependsOn(i, j int, seed uint64) ([]bool, error) {
 	return out, nil
 }
 
+// scoreChunk is how many images one likelihood graph scores: every layer keeps 2F
+// channels at full resolution, so 500 images (fit.Chunk) took genlab eval to 1.6 GiB
+// resident at the defaults, near the 2 GiB budget.
+const scoreChunk = 100
+
 // LogLikelihoods returns log p(x) of each of n images, in nats: exact, not a bound.
 // Pixels are read as the model's levels (binary images for Levels 2: binarize first).
 func (m *Model) LogLikelihoods(images []float32, n int) ([]float64, error) {
-	out, err := m.Run("logprob", func(scope *model.Scope, x *graph.Node) *graph.Node {
+	out, err := m.RunChunks("logprob", func(scope *model.Scope, x *graph.Node) *graph.Node {
 		return graph.Reshape(m.LogProb(scope, x), -1, 1)
-	}, images, n, m.Cfg.H, m.Cfg.W, m.Cfg.C)
+	}, images, n, scoreChunk, m.Cfg.H, m.Cfg.W, m.Cfg.C)
 	if err != nil {
 		return nil, err
 	}
