@@ -21,6 +21,9 @@ func tiny(arch Arch, levels int) Config {
 // field is DependsOn as rows, for drawing.
 func field(t *testing.T, m *Model, i, j int) [][]bool {
 	t.Helper()
+	if err := m.Store.SetRNGStateFromSeed(1); err != nil { // the same weights every run
+		t.Fatal(err)
+	}
 	dep, err := m.DependsOn(i, j, 1)
 	if err != nil {
 		t.Fatal(err)
