@@ -264,51 +264,46 @@ func outliers(ctx context.Context, out io.Writer, nll, bgNLL func(*datasets.Imag
 	if err != nil {
 		return err
 	}
-	auroc, err := eval.AUROC(inNLL, outNLL)
-	if err != nil {
+	// report prints the AUROC of a score computed from each side's images and NLLs.
+	report := func(name string, score func(d *datasets.Images, nll []float64) ([]float64, error)) error {
+		in, err := score(test, inNLL)
+		if err != nil {
+			return err
+		}
+		o, err := score(d, outNLL)
+		if err != nil {
+			return err
+		}
+		auroc, err := eval.AUROC(in, o)
+		if err != nil {
+			return err
+		}
+		metric(out, name, "%.4f", auroc)
+		return nil
+	}
+	if err := report("auroc", func(_ *datasets.Images, nll []float64) ([]float64, error) { return nll, nil }); err != nil {
 		return err
 	}
-	metric(out, "auroc", "%.4f", auroc)
 	// The same pixels the likelihood read (binarized with seed for a binary model).
-	complexity := func(d *datasets.Images, nll []float64) ([]float64, error) {
+	if err := report("auroc_complexity", func(d *datasets.Images, nll []float64) ([]float64, error) {
 		bits, err := eval.PNGBits(eval.ScoredPixels(m, d, seed), d.N, d.H, d.W, d.C)
 		if err != nil {
 			return nil, err
 		}
 		return eval.ComplexityScores(nll, bits)
-	}
-	inS, err := complexity(test, inNLL)
-	if err != nil {
+	}); err != nil {
 		return err
 	}
-	outS, err := complexity(d, outNLL)
-	if err != nil {
-		return err
-	}
-	if auroc, err = eval.AUROC(inS, outS); err != nil {
-		return err
-	}
-	metric(out, "auroc_complexity", "%.4f", auroc)
 	if bgNLL != nil {
-		ratio := func(d *datasets.Images, nll []float64) ([]float64, error) {
+		if err := report("auroc_ratio", func(d *datasets.Images, nll []float64) ([]float64, error) {
 			bg, err := bgNLL(d)
 			if err != nil {
 				return nil, err
 			}
 			return eval.RatioScores(nll, bg)
-		}
-		inR, err := ratio(test, inNLL)
-		if err != nil {
+		}); err != nil {
 			return err
 		}
-		outR, err := ratio(d, outNLL)
-		if err != nil {
-			return err
-		}
-		if auroc, err = eval.AUROC(inR, outR); err != nil {
-			return err
-		}
-		metric(out, "auroc_ratio", "%.4f", auroc)
 	}
 	metric(out, "nll_in", "%.3f", mean(inNLL))
 	metric(out, "nll_ood", "%.3f", mean(outNLL))
