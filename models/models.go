@@ -109,6 +109,11 @@ type (
 		Cycle(images []float32, n int) ([]float32, error)
 		Target(data *datasets.Images) (*datasets.Images, error)
 	}
+	// Detector tells faces from other images: Detect gives the probability that each
+	// of n images is a face. Its accuracy is read per group of faces (eval.Groups).
+	Detector interface {
+		Detect(images []float32, n int) ([]float32, error)
+	}
 	// Regressor reads a number off images; its mean absolute error on a labelled set
 	// is its score.
 	Regressor interface {

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/datasets/faces"
 	"github.com/genlab-go/genlab/eval"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models"
 	"github.com/genlab-go/genlab/models/classifier"
+	"github.com/genlab-go/genlab/models/detector"
 )
 
 // cmdEval prints every metric that applies to a trained model, by what it can do: the
@@ -205,6 +207,11 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		metric(out, "test_mae", "%.3f", mae)
 		scored = true
 	}
+	if det, ok := m.(models.Detector); ok {
+		if err := groupAccuracy(out, det, test); err != nil {
+			return err
+		}
+	}
 	if cls, ok := m.(models.Classifier); ok {
 		acc, err := cls.Accuracy(test)
 		if err != nil {
@@ -377,4 +384,61 @@ func featureClassifier(ctx context.Context, dir string, train, test *datasets.Im
 		fmt.Fprintf(os.Stderr, "eval: feature classifier test accuracy %.4f\n", acc)
 	}
 	return m, nil
+}
+
+// groupAccuracy prints a face detector's accuracy on the objects and on the faces of a
+// detection set, and on each race x gender group of faces with its size and 95%
+// interval; then the mean of the groups' accuracies and the gap between the best and
+// the worst group (groups of at least 10 faces), the numbers debiasing should move.
+func groupAccuracy(out io.Writer, det models.Detector, test *datasets.Images) error {
+	hits, err := detector.Hits(det, test)
+	if err != nil {
+		return err
+	}
+	group, names, err := faces.Groups(test)
+	if err != nil {
+		return err
+	}
+	var f, fHits, o, oHits int
+	for i, h := range hits {
+		if test.Labels[i] == 1 {
+			f++
+			fHits += b2i(h)
+		} else {
+			o++
+			oHits += b2i(h)
+		}
+	}
+	if f == 0 || o == 0 {
+		return fmt.Errorf("eval: %s has %d faces and %d objects; a detector's accuracy needs both", test.Name, f, o)
+	}
+	scores, err := eval.GroupAccuracy(hits, group, names)
+	if err != nil {
+		return err
+	}
+	for _, g := range scores {
+		if g.N == 0 {
+			continue
+		}
+		fmt.Fprintf(out, "# %-14s %4d faces  accuracy %.4f  95%% [%.3f, %.3f]\n", g.Name, g.N, g.Acc, g.Lo, g.Hi)
+		metric(out, "acc_"+g.Name, "%.4f", g.Acc)
+	}
+	mean, gap, best, worst := eval.Spread(scores, minGroup)
+	fmt.Fprintf(out, "# groups of >= %d faces: best %s, worst %s\n", minGroup, best, worst)
+	metric(out, "acc_mean", "%.4f", mean)
+	metric(out, "acc_gap", "%.4f", gap)
+	metric(out, "acc_faces", "%.4f", float64(fHits)/float64(f))
+	metric(out, "acc_objects", "%.4f", float64(oHits)/float64(o))
+	return nil
+}
+
+// minGroup is the fewest faces a group needs to count in the mean and the gap: an
+// accuracy read off fewer says little (its 95% interval spans a third of [0, 1]).
+const minGroup = 10
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

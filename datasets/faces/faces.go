@@ -259,3 +259,32 @@ func init() {
 		Hint: Hint,
 	})
 }
+
+// Groups returns the race x gender group of each image of d (factors age, gender, race,
+// as Load gives them) and the groups' names ("white_male", ..., "other_female"):
+// group[i] indexes names, and is -1 for an image whose factors are -1 (an object in a
+// detection set). A face detector's accuracy is read per group to see whom it fails.
+func Groups(d *datasets.Images) (group []int, names []string, err error) {
+	if len(d.FactorNames) != len(FactorNames) || d.FactorNames[1] != "gender" || d.FactorNames[2] != "race" ||
+		len(d.Factors) != d.N*len(FactorNames) {
+		return nil, nil, fmt.Errorf("faces: %s has no gender and race factors", d.Name)
+	}
+	for _, r := range Races {
+		for _, g := range Genders {
+			names = append(names, r+"_"+g)
+		}
+	}
+	group = make([]int, d.N)
+	for i := range d.N {
+		g, r := d.Factors[i*3+1], d.Factors[i*3+2]
+		switch {
+		case g < 0 || r < 0:
+			group[i] = -1
+		case int(g) >= len(Genders) || int(r) >= len(Races):
+			return nil, nil, fmt.Errorf("faces: %s: image %d has gender %d, race %d", d.Name, i, g, r)
+		default:
+			group[i] = int(r)*len(Genders) + int(g)
+		}
+	}
+	return group, names, nil
+}

@@ -222,3 +222,19 @@ func TestByAge(t *testing.T) {
 	}
 	t.Logf("held out: %d young, %d old", counts[0], counts[1])
 }
+
+func TestGroups(t *testing.T) {
+	d := &datasets.Images{Name: "g", N: 3, H: 1, W: 1, C: 3, Pixels: make([]float32, 9), FactorNames: FactorNames,
+		Factors: []int32{30, 1, 1, 20, 0, 4, -1, -1, -1}}
+	group, names, err := Groups(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 10 || names[group[0]] != "black_female" || names[group[1]] != "other_male" || group[2] != -1 {
+		t.Errorf("groups %v of %v", group, names)
+	}
+	d.FactorNames = []string{"x"}
+	if _, _, err := Groups(d); err == nil {
+		t.Error("a set without gender and race was accepted")
+	}
+}

@@ -79,3 +79,38 @@ func Variables(t testing.TB, store *model.Store) map[string][]byte {
 	}
 	return out
 }
+
+// Detection is a small detection set made here (objects.Detection's layout): nFaces
+// "faces", a bright disc on a dark ground with gender and race cycling through their
+// values, followed by nObjects "objects" of seeded noise with factors -1; size x size x 3.
+func Detection(nFaces, nObjects, size int) *datasets.Images {
+	d := &datasets.Images{Name: "detection", N: nFaces + nObjects, H: size, W: size, C: 3,
+		Classes: []string{"object", "face"}, FactorNames: []string{"age", "gender", "race"}, FactorSizes: []int{117, 2, 5}}
+	rng := datasets.Rand(5, 7)
+	for i := range d.N {
+		face := i < nFaces
+		for y := range size {
+			for x := range size {
+				dy, dx := float64(y)-float64(size-1)/2, float64(x)-float64(size-1)/2
+				for c := range 3 {
+					v := rng.Float32()
+					if face {
+						v = 0.1 + 0.05*float32(c)
+						if dy*dy+dx*dx < float64(size*size)/8 {
+							v = 0.8 - 0.1*float32(i%3)
+						}
+					}
+					d.Pixels = append(d.Pixels, v)
+				}
+			}
+		}
+		if face {
+			d.Labels = append(d.Labels, 1)
+			d.Factors = append(d.Factors, int32(20+i), int32(i%2), int32(i%5))
+		} else {
+			d.Labels = append(d.Labels, 0)
+			d.Factors = append(d.Factors, -1, -1, -1)
+		}
+	}
+	return d
+}

@@ -36,8 +36,15 @@ func (m *Model) EncoderFeatures(scope *model.Scope, x *graph.Node) *graph.Node {
 	if c.Arch == MLP {
 		return blocks.MLP(scope, x, c.Hidden, activation.TypeRelu)
 	}
-	hs, ws := blocks.HalvingSizes(c.H, len(c.Channels)), blocks.HalvingSizes(c.W, len(c.Channels))
-	for i, ch := range c.Channels {
+	return ConvBody(scope, x, c.Channels)
+}
+
+// ConvBody is the conv encoder's body: one stride-2 conv with a leaky ReLU per entry of
+// channels, flattened to [B, F]. The face detector reads its logit off the same body,
+// so that it and the DB-VAE built on this encoder differ in their training only.
+func ConvBody(scope *model.Scope, x *graph.Node, channels []int) *graph.Node {
+	hs, ws := blocks.HalvingSizes(x.Shape().Dim(1), len(channels)), blocks.HalvingSizes(x.Shape().Dim(2), len(channels))
+	for i, ch := range channels {
 		if blocks.HalvingKernel(hs[i]) != blocks.HalvingKernel(ws[i]) {
 			panic(fmt.Sprintf("ae: conv layer %d: input %dx%d mixes odd and even sizes", i, hs[i], ws[i]))
 		}

@@ -32,7 +32,12 @@ func New(cfg Config) (*Model, error) {
 
 // Posterior returns the mean and log-variance of q(z|x), each [B, Latent].
 func (m *Model) Posterior(scope *model.Scope, x *graph.Node) (mu, logvar *graph.Node) {
-	h := m.EncoderFeatures(scope, x)
+	return m.PosteriorFrom(scope, m.EncoderFeatures(scope, x))
+}
+
+// PosteriorFrom is Posterior from the encoder's features h [B, F]: for a model that
+// reads more than the code off the same features (the DB-VAE's face logit).
+func (m *Model) PosteriorFrom(scope *model.Scope, h *graph.Node) (mu, logvar *graph.Node) {
 	enc := scope.At("encoder")
 	mu = blocks.Dense(enc, "mu", h, m.Cfg.Latent)
 	// Clamp the log-variance: exp() of an unlucky early value overflows float32.

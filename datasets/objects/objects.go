@@ -1,0 +1,190 @@
+// Package objects loads photos with no faces in them, the negatives of a face detector,
+// and the detection set that puts them beside UTKFace's faces: the data of the course's
+// debiasing chapter (DB-VAE), where a detector of faces is trained on faces and
+// non-faces and then measured on each group of faces.
+//
+// The data directory holds imagenet-sample/images/*.jpg: 942 photos of 128x128, one per
+// ImageNet class, with the classes centred on people or clothing removed (a few photos
+// still show a person at the edge: a fish held by an angler, say; the labels are "no
+// face" all the same, as in any detection set built from class labels). The copy is
+// pinned by the number of files and one SHA-256 of all their bytes in name order. The
+// test split holds out every photo whose name's FNV-1a hash is a multiple of 10, the
+// rule of every genlab folder of files.
+package objects
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/datasets/faces"
+)
+
+const (
+	// Name is the photos alone, unlabelled.
+	Name = "imagenet-sample"
+	// DetectName is the detection set: faces (label 1) and these photos (label 0).
+	DetectName = "utkface-detect"
+	// Stored is the side of the stored photos.
+	Stored = 128
+	// TestEvery: a photo is held out when its name's FNV-1a hash is a multiple of it.
+	TestEvery = 10
+)
+
+// Views is how many images each photo gives: the whole photo and five crops of half
+// its side (the four quadrants and the centre), each box-filtered to the size asked
+// for. A face fills its whole frame; crops make the non-faces as close up as the faces
+// are, so that the detector cannot tell them apart by scale alone, and give six times
+// the 942 photos.
+const Views = 6
+
+// Classes are the detection set's labels: 0 for a photo without a face, 1 for a face.
+var Classes = []string{"object", "face"}
+
+// Hint says where the folder comes from, for errors about a missing or damaged one.
+const Hint = "copy the imagenet-sample folder (images/*.jpg: 942 photos of 128x128, one per ImageNet class, " +
+	"from github.com/EliSchwartz/imagenet-sample-images, people and clothing classes removed) into the data directory, " +
+	"or point $" + datasets.DirEnv + " (or --data) at one that has it"
+
+// Manifest pins the content of a copy of the photos.
+type Manifest struct {
+	Files  int    // JPEGs in the folder
+	SHA256 string // of all their bytes, in name order ("" is not checked)
+}
+
+// Sample is the copy genlab expects.
+var Sample = Manifest{Files: 942, SHA256: "558a77147fc098b9a1a2c32cc347b5ef2b91a4f5958dfd1babf20a1eeb236ca7"}
+
+// Load reads one split of the photos from dir/imagenet-sample/images as Views images
+// each of size x size (a divisor of 64: 64, 32, 16, ...), pixels in [0, 1], 3 channels.
+func Load(ctx context.Context, dir string, split datasets.Split, size int) (*datasets.Images, error) {
+	return LoadFolder(ctx, filepath.Join(dir, Name, "images"), Sample, split, size)
+}
+
+// LoadFolder is Load for a folder of photos whose content must match m.
+func LoadFolder(ctx context.Context, folder string, m Manifest, split datasets.Split, size int) (*datasets.Images, error) {
+	if split != datasets.Train && split != datasets.Test {
+		return nil, fmt.Errorf("objects: unknown split %q (want %q or %q)", split, datasets.Train, datasets.Test)
+	}
+	if size < 1 || (Stored/2)%size != 0 {
+		return nil, fmt.Errorf("objects: size %d must divide %d (64, 32, 16, ...)", size, Stored/2)
+	}
+	entries, err := os.ReadDir(folder)
+	if err != nil {
+		return nil, &datasets.Error{Path: folder, Err: err, Hint: Hint}
+	}
+	var files []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".jpg") {
+			files = append(files, e.Name())
+		}
+	}
+	if m.Files > 0 && len(files) != m.Files {
+		return nil, &datasets.Error{Path: folder, Err: fmt.Errorf("%w: %d JPEGs, want %d", datasets.ErrChecksum, len(files), m.Files),
+			Hint: "files are missing or extra: " + Hint}
+	}
+	slices.Sort(files)
+	all := sha256.New()
+	d := &datasets.Images{Name: Name + "-" + string(split), H: size, W: size, C: 3}
+	h := Stored / 2
+	crops := []image.Rectangle{
+		image.Rect(0, 0, h, h), image.Rect(h, 0, Stored, h), image.Rect(0, h, h, Stored), image.Rect(h, h, Stored, Stored),
+		image.Rect(h/2, h/2, h/2+h, h/2+h),
+	}
+	for i, name := range files {
+		if i%128 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		path := filepath.Join(folder, name)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, &datasets.Error{Path: path, Err: err, Hint: Hint}
+		}
+		all.Write(b)
+		if datasets.HeldOut(name, TestEvery) != (split == datasets.Test) {
+			continue
+		}
+		img, err := jpeg.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, &datasets.Error{Path: path, Err: fmt.Errorf("decoding JPEG: %w", err), Hint: "the photo is corrupt or truncated: " + Hint}
+		}
+		r := img.Bounds()
+		if r.Dx() != Stored || r.Dy() != Stored {
+			return nil, &datasets.Error{Path: path, Err: fmt.Errorf("photo is %dx%d, want %dx%d", r.Dx(), r.Dy(), Stored, Stored), Hint: Hint}
+		}
+		d.Pixels = datasets.AppendBoxRGB(d.Pixels, img, r, Stored/size)
+		for _, c := range crops {
+			d.Pixels = datasets.AppendBoxRGB(d.Pixels, img, c.Add(r.Min), h/size)
+		}
+		d.N += Views
+	}
+	if got := hex.EncodeToString(all.Sum(nil)); m.SHA256 != "" && got != m.SHA256 {
+		return nil, &datasets.Error{Path: folder,
+			Err:  fmt.Errorf("%w: sha256 of the JPEGs (in name order) %s, want %s", datasets.ErrChecksum, got, m.SHA256),
+			Hint: "some photo differs from the expected copy: " + Hint}
+	}
+	if d.N == 0 {
+		return nil, &datasets.Error{Path: folder, Err: fmt.Errorf("no photos in the %s split", split), Hint: Hint}
+	}
+	return d, d.Validate()
+}
+
+// Detection is the face detector's data: the faces (label 1, "face") followed by the
+// objects (label 0, "object"), with the faces' factors (age, gender, race) kept and -1
+// in every factor of an object, so that a detector's accuracy can be read per group of
+// faces. Both sets must have the same image shape.
+func Detection(faceSet, objectSet *datasets.Images) (*datasets.Images, error) {
+	if faceSet.H != objectSet.H || faceSet.W != objectSet.W || faceSet.C != objectSet.C {
+		return nil, fmt.Errorf("objects: faces %dx%dx%d and objects %dx%dx%d differ in shape",
+			faceSet.H, faceSet.W, faceSet.C, objectSet.H, objectSet.W, objectSet.C)
+	}
+	nf := len(faceSet.FactorNames)
+	if len(faceSet.Factors) != faceSet.N*nf {
+		return nil, fmt.Errorf("objects: %s has no factors per face", faceSet.Name)
+	}
+	d := &datasets.Images{Name: faceSet.Name + "+" + objectSet.Name, N: faceSet.N + objectSet.N,
+		H: faceSet.H, W: faceSet.W, C: faceSet.C, Classes: Classes,
+		FactorNames: faceSet.FactorNames, FactorSizes: faceSet.FactorSizes}
+	d.Pixels = slices.Concat(faceSet.Pixels, objectSet.Pixels)
+	d.Labels = make([]int32, d.N)
+	d.Factors = slices.Concat(faceSet.Factors, slices.Repeat([]int32{-1}, objectSet.N*nf))
+	for i := range faceSet.N {
+		d.Labels[i] = 1
+	}
+	return d, d.Validate()
+}
+
+// LoadDetection loads one split of UTKFace's faces and of the photos at size x size and
+// returns them as Detection does.
+func LoadDetection(ctx context.Context, dir string, split datasets.Split, size int) (*datasets.Images, error) {
+	f, err := faces.Load(ctx, dir, split, size)
+	if err != nil {
+		return nil, err
+	}
+	o, err := Load(ctx, dir, split, size)
+	if err != nil {
+		return nil, err
+	}
+	return Detection(f, o)
+}
+
+func init() {
+	datasets.Register(datasets.Source{Name: Name, Hint: Hint,
+		Load: func(ctx context.Context, dir string, split datasets.Split, size int) (*datasets.Images, error) {
+			return Load(ctx, dir, split, cmp.Or(size, faces.Size))
+		}})
+	datasets.Register(datasets.Source{Name: DetectName, Hint: faces.Hint + "; and " + Hint,
+		Load: func(ctx context.Context, dir string, split datasets.Split, size int) (*datasets.Images, error) {
+			return LoadDetection(ctx, dir, split, cmp.Or(size, faces.Size))
+		}})
+}

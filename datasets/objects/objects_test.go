@@ -1,0 +1,172 @@
+package objects
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/internal/testenv"
+)
+
+func TestLoadRealPhotos(t *testing.T) {
+	dir := testenv.DataDir(t, "imagenet-sample/images")
+	ctx := context.Background()
+	train, err := Load(ctx, dir, datasets.Train, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := Load(ctx, dir, datasets.Test, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 942 photos, 95 held out (pinned: the rule must not move a photo between splits).
+	if train.N != 847*Views || test.N != 95*Views {
+		t.Fatalf("train %d, test %d images; want %d and %d", train.N, test.N, 847*Views, 95*Views)
+	}
+	for _, name := range []string{"n01537544_indigo_bunting.jpg", "n01644373_tree_frog.jpg"} {
+		if !datasets.HeldOut(name, TestEvery) {
+			t.Errorf("%s should be held out", name)
+		}
+	}
+	if datasets.HeldOut("n01440764_tench.jpg", TestEvery) {
+		t.Error("the tench should be in training")
+	}
+	// View 1 (the top-left quadrant, 64 -> 32 by 2x2 means) averages back to view 0
+	// (the whole photo, 128 -> 32 by 4x4 means) over each 2x2 block.
+	whole, quad := test.Image(0), test.Image(1)
+	for _, yxc := range [][3]int{{0, 0, 0}, {7, 11, 1}, {15, 15, 2}} {
+		y, x, c := yxc[0], yxc[1], yxc[2]
+		var s float32
+		for _, d := range [][2]int{{0, 0}, {0, 1}, {1, 0}, {1, 1}} {
+			s += quad[((2*y+d[0])*32+2*x+d[1])*3+c]
+		}
+		if got := whole[(y*32+x)*3+c]; math.Abs(float64(got-s/4)) > 1e-5 {
+			t.Errorf("pixel (%d,%d,%d): whole %g, quadrant's 2x2 mean %g", y, x, c, got, s/4)
+		}
+	}
+
+	det, err := LoadDetection(ctx, dir, datasets.Test, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	faces := 0
+	for i := range det.N {
+		isFace := det.Labels[i] == 1
+		if isFace {
+			faces++
+		}
+		if race := det.Factors[i*3+2]; isFace != (race >= 0) {
+			t.Fatalf("image %d: label %d, race %d: objects have factor -1, faces their own", i, det.Labels[i], race)
+		}
+	}
+	if faces < 850 || det.N-faces != test.N {
+		t.Errorf("%d faces and %d objects in the detection test split", faces, det.N-faces)
+	}
+}
+
+// writePhoto writes a size x size JPEG of grey level v.
+func writePhoto(t *testing.T, path string, size int, v uint8) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, size, size))
+	for y := range size {
+		for x := range size {
+			img.Set(x, y, color.RGBA{v, v, v, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A folder made here loads; each kind of damage gives an error that names the file or
+// folder and says what to do.
+func TestBadFolders(t *testing.T) {
+	ctx := context.Background()
+	folder := t.TempDir()
+	names := []string{"a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg", "f.jpg", "g.jpg", "h.jpg", "i.jpg", "j.jpg", "k.jpg", "l.jpg"}
+	for i, n := range names {
+		writePhoto(t, filepath.Join(folder, n), Stored, uint8(20*i))
+	}
+	m := Manifest{Files: len(names)}
+	train, err := LoadFolder(ctx, folder, m, datasets.Train, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := LoadFolder(ctx, folder, m, datasets.Test, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (train.N+test.N) != len(names)*Views || train.H != 16 || train.C != 3 {
+		t.Fatalf("train %d + test %d images of %dx%dx%d from %d photos", train.N, test.N, train.H, train.W, train.C, len(names))
+	}
+	cases := []struct {
+		name   string
+		break_ func(dir string)
+		want   string
+	}{
+		{"wrong checksum", func(string) {}, "sha256"},
+		{"missing file", func(dir string) { os.Remove(filepath.Join(dir, "c.jpg")) }, "11 JPEGs"},
+		{"truncated JPEG", func(dir string) {
+			b, _ := os.ReadFile(filepath.Join(dir, "a.jpg"))
+			os.WriteFile(filepath.Join(dir, "a.jpg"), b[:len(b)/2], 0o644)
+		}, "a.jpg"},
+		{"wrong size", func(dir string) { writePhoto(t, filepath.Join(dir, "a.jpg"), 64, 0) }, "want 128x128"},
+	}
+	for _, c := range cases {
+		dir := t.TempDir()
+		for _, n := range names {
+			b, _ := os.ReadFile(filepath.Join(folder, n))
+			os.WriteFile(filepath.Join(dir, n), b, 0o644)
+		}
+		c.break_(dir)
+		mm := m
+		if c.name == "wrong checksum" {
+			mm.SHA256 = strings.Repeat("0", 64)
+		}
+		_, err1 := LoadFolder(ctx, dir, mm, datasets.Train, 16)
+		_, err2 := LoadFolder(ctx, dir, mm, datasets.Test, 16)
+		err := errors.Join(err1, err2)
+		var de *datasets.Error
+		if err == nil || !errors.As(err, &de) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want a datasets.Error mentioning %q", c.name, err, c.want)
+		}
+	}
+	if _, err := LoadFolder(ctx, filepath.Join(folder, "nope"), m, datasets.Train, 16); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a missing folder: %v", err)
+	}
+	if _, err := LoadFolder(ctx, folder, m, datasets.Train, 48); err == nil {
+		t.Error("size 48 does not divide 64")
+	}
+}
+
+// Detection stacks faces then objects with labels 1 and 0, and refuses shapes that differ.
+func TestDetection(t *testing.T) {
+	f := &datasets.Images{Name: "f", N: 2, H: 2, W: 2, C: 3, Pixels: make([]float32, 24),
+		Factors: []int32{30, 0, 1, 60, 1, 2}, FactorNames: []string{"age", "gender", "race"}, FactorSizes: []int{117, 2, 5}}
+	o := &datasets.Images{Name: "o", N: 3, H: 2, W: 2, C: 3, Pixels: make([]float32, 36)}
+	d, err := Detection(f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.N != 5 || len(d.Labels) != 5 || d.Labels[1] != 1 || d.Labels[2] != 0 || d.Factors[5] != 2 || d.Factors[6] != -1 {
+		t.Errorf("labels %v factors %v", d.Labels, d.Factors)
+	}
+	o.H, o.W = 4, 1
+	o.Pixels = make([]float32, 36)
+	if _, err := Detection(f, o); err == nil {
+		t.Error("objects of another shape were accepted")
+	}
+}
