@@ -151,3 +151,18 @@ func TestLegendAboveCurves(t *testing.T) {
 		t.Errorf("y axis ends at %g: the legend would cover the curves' top (1)", p.Y.Max)
 	}
 }
+
+func TestIntervalPlot(t *testing.T) {
+	p, err := IntervalPlot("accuracy per group", "accuracy", []string{"a", "b", "c"},
+		Interval{"one", []float64{0.9, math.NaN(), 0.8}, []float64{0.8, 0, 0.6}, []float64{1, 0, 0.9}},
+		Interval{"two", []float64{0.95, 0.9, 0.85}, []float64{0.9, 0.8, 0.7}, []float64{1, 1, 0.95}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := PlotPNG(p); err != nil || len(b) < 1000 {
+		t.Errorf("PNG of %d bytes: %v", len(b), err)
+	}
+	if _, err := IntervalPlot("", "", []string{"a"}, Interval{"bad", []float64{1, 2}, nil, nil}); err == nil {
+		t.Error("a series of the wrong length was accepted")
+	}
+}

@@ -255,3 +255,67 @@ func Panels(cols int, plots ...*plot.Plot) (image.Image, error) {
 	}
 	return out, nil
 }
+
+// Interval is one named series of estimates with intervals, one per category: a
+// classifier's accuracy per group of test images, with each group's 95% interval.
+type Interval struct {
+	Name      string
+	Y, Lo, Hi []float64
+}
+
+// IntervalPlot draws each series as points with error bars over named categories (the
+// groups along x, labelled at an angle), the series side by side within each category:
+// how far apart two classifiers are on a group, and whether that is more than the
+// group's noise, read at a glance. NaN estimates (an empty group) are left out.
+func IntervalPlot(title, yLabel string, categories []string, series ...Interval) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text, p.Y.Label.Text = title, yLabel
+	p.Add(plotter.NewGrid())
+	width := 0.6 / float64(max(len(series), 1))
+	for i, s := range series {
+		if len(s.Y) != len(categories) || len(s.Lo) != len(categories) || len(s.Hi) != len(categories) {
+			return nil, fmt.Errorf("lab.IntervalPlot: series %q has %d, %d, %d values for %d categories",
+				s.Name, len(s.Y), len(s.Lo), len(s.Hi), len(categories))
+		}
+		var pts plotter.XYs
+		var errs plotter.YErrors
+		for j, y := range s.Y {
+			if math.IsNaN(y) {
+				continue
+			}
+			x := float64(j) + (float64(i)-float64(len(series)-1)/2)*width
+			pts = append(pts, plotter.XY{X: x, Y: y})
+			errs = append(errs, struct{ Low, High float64 }{y - s.Lo[j], s.Hi[j] - y})
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, fmt.Errorf("lab.IntervalPlot: %q: %w", s.Name, err)
+		}
+		sc.Color, sc.Shape, sc.Radius = Palette(i), draw.CircleGlyph{}, vg.Points(2.5)
+		bars, err := plotter.NewYErrorBars(struct {
+			plotter.XYer
+			plotter.YErrorer
+		}{pts, errs})
+		if err != nil {
+			return nil, fmt.Errorf("lab.IntervalPlot: %q: %w", s.Name, err)
+		}
+		bars.Color = Palette(i)
+		p.Add(bars, sc)
+		if s.Name != "" {
+			p.Legend.Add(s.Name, sc)
+		}
+	}
+	ticks := make([]plot.Tick, len(categories))
+	for j, c := range categories {
+		ticks[j] = plot.Tick{Value: float64(j), Label: c}
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	p.X.Tick.Label.Rotation = math.Pi / 4
+	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+	p.X.Min, p.X.Max = -0.5, float64(len(categories))-0.5
+	p.Legend.Top, p.Legend.Left = false, true
+	return p, nil
+}

@@ -9,6 +9,7 @@
 #   bash scripts/results.sh gan     # DCGAN, conditional GAN, WGAN-GP, VAE: Frechet distances
 #   bash scripts/results.sh pixelcnn  # gated PixelCNN on binarized MNIST: exact NLL, outliers
 #   bash scripts/results.sh ood     # conv VAEs on MNIST and Fashion-MNIST: outliers by likelihood
+#   bash scripts/results.sh debias  # face detector against DB-VAE: accuracy per race x gender, 3 seeds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local GOEXPERIMENT=simd GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
@@ -41,6 +42,22 @@ figure() { # figure NAME [N]: N (64) samples of the run's model (seed 1), for th
 }
 
 case "${1:-}" in
+debias)
+	# The plain detector and the DB-VAE, the same network and budget, over seeds: a
+	# group of 23 test faces moves by 4 points with one face, so one run says little.
+	for s in ${SEEDS:-1 2 3}; do
+		for m in detector dbvae; do
+			run "$m-faces-s$s" "$m" --dataset utkface-detect --steps "${STEPS:-1500}" --seed "$s"
+			evaluate "$m-faces-s$s" --dataset utkface-detect --probe-n 0 >/dev/null
+		done
+	done
+	# Each group's accuracy averaged over the seeds, and the mean and gap of those.
+	for m in detector dbvae; do
+		cat runs/results/"$m"-faces-s*.txt | awk -v m="$m" -F'[ =]' '
+			/^metric acc_/ { sum[$2] += $3; n[$2]++ }
+			END { for (k in sum) printf "%s %s=%.4f (%d seeds)\n", m, k, sum[k] / n[k], n[k] }' | sort
+	done
+	;;
 sweep)
 	for z in 2 4 8 16 32 64; do
 		run "ae-z$z" ae --dataset mnist --arch mlp --latent "$z" --steps 6000 --seed 1
