@@ -18,6 +18,7 @@ import (
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models/ae"
 	"github.com/genlab-go/genlab/models/cyclegan"
+	"github.com/genlab-go/genlab/models/dbvae"
 	"github.com/genlab-go/genlab/models/gan"
 	"github.com/genlab-go/genlab/models/pix2pix"
 	"github.com/genlab-go/genlab/models/pixelcnn"
@@ -43,8 +44,8 @@ type Case struct {
 // Cases are the benchmarked models, by name: mlp_vae, conv_vae, dcgan and dcgan_bn (the
 // DCGAN with batch norm where Radford et al. put it), and pix2pix and cyclegan at their
 // defaults (64x64; batches of 8 pairs and of 1 image per domain), and the age
-// regressor (64x64 faces, batches of 64), and the gated PixelCNN (binary 28x28 digits,
-// batches of 32).
+// regressor (64x64 faces, batches of 64), the gated PixelCNN (binary 28x28 digits,
+// batches of 32) and the DB-VAE (32x32 faces and objects, batches of 64).
 func Cases() []Case {
 	return []Case{
 		{Name: "mlp_vae", Batch: 128, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
@@ -82,6 +83,19 @@ func Cases() []Case {
 			}
 			adam := fit.Update{Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done()}
 			return stepper(m.Host, []fit.Update{adam}, binaryBatch(c.BatchSize))
+		}},
+		{Name: "dbvae", Batch: dbvae.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			c := dbvae.DefaultConfig()
+			m, err := dbvae.New(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			labels := make([]int32, c.BatchSize) // half faces, half objects, as its batches
+			for i := range c.BatchSize / 2 {
+				labels[i] = 1
+			}
+			return stepper(m.Host(), m.Updates(), uniformBatch(c.BatchSize, c.H, c.W, c.C),
+				tensors.FromFlatDataAndDimensions(labels, c.BatchSize))
 		}},
 	}
 }

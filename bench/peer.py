@@ -322,9 +322,45 @@ class PixelCNN(nn.Module):
         return loss.item()
 
 
+class DBVAE(nn.Module):
+    # models/dbvae at its defaults: 32x32x3, k4 s2 p1 convs of 32, 64, 64, 128 channels
+    # (32 -> 2) with LeakyReLU 0.3, heads for the face logit and a 16-d code (mu, logvar);
+    # a dense projection and four transposed convs back; loss = BCE(face) + face * (sum
+    # of squares / (2 sigma^2) + KL) / 3072, sigma 0.1; Adam(5e-4). Batches of 64, half faces.
+    def __init__(self, z=16):
+        super().__init__()
+        layers, prev = [], 3
+        for ch in (32, 64, 64, 128):
+            layers += [nn.Conv2d(prev, ch, 4, 2, 1), nn.LeakyReLU(0.3)]
+            prev = ch
+        self.enc = nn.Sequential(*layers, nn.Flatten())
+        self.face, self.mu, self.logvar = nn.Linear(512, 1), nn.Linear(512, z), nn.Linear(512, z)
+        self.project = nn.Linear(z, 512)
+        ups = []
+        for a, b in ((128, 64), (64, 64), (64, 32)):
+            ups += [nn.ConvTranspose2d(a, b, 4, 2, 1), nn.LeakyReLU(0.3)]
+        self.up = nn.Sequential(*ups, nn.ConvTranspose2d(32, 3, 4, 2, 1))
+        self.opt = torch.optim.Adam(self.parameters(), lr=5e-4)
+
+    def step(self, x, y):
+        h = self.enc(x)
+        logit = self.face(h).squeeze(1)
+        mu, logvar = self.mu(h), self.logvar(h).clamp(-20, 10)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        out = torch.sigmoid(self.up(F.leaky_relu(self.project(z), 0.3).view(-1, 128, 2, 2)))
+        recon = (x - out).pow(2).flatten(1).sum(1) / (2 * 0.1 ** 2)
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(1)
+        bce = F.binary_cross_entropy_with_logits(logit, y, reduction="none")
+        loss = (bce + y * (recon + kl) / 3072).mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn"])
+    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "dbvae"])
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
@@ -347,6 +383,10 @@ def main():
     elif a.model == "pixelcnn":
         pcnn = PixelCNN()
         step = lambda: pcnn.step(x[:32])
+    elif a.model == "dbvae":
+        dbv, imgs = DBVAE(), torch.rand(64, 3, 32, 32)
+        faces = (torch.arange(64) < 32).float()
+        step = lambda: dbv.step(imgs, faces)
     elif a.model.startswith("dcgan"):
         gan = DCGAN(bn=a.model == "dcgan_bn")
         step = lambda: gan.step(x)

@@ -225,10 +225,17 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 		}
 	}
 	cfg.Meta = fit.ModelMeta(ModelName, m.Cfg)
-	return fit.Train(ctx, m.v.Backend, m.v.Store, cfg, draw, fit.Update{
-		Name: ModelName, Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done(),
-	})
+	return fit.Train(ctx, m.v.Backend, m.v.Store, cfg, draw, m.Updates()...)
 }
+
+// Updates is the DB-VAE's training step: Adam on Loss over every variable (the
+// detector's head, the encoder, the decoder), for Train and the bench.
+func (m *Model) Updates() []fit.Update {
+	return []fit.Update{{Name: ModelName, Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done()}}
+}
+
+// Host is where the model's variables live and its host-side functions compile.
+func (m *Model) Host() fit.Host { return m.v.Host }
 
 // resample returns the probability of drawing each of data's faces at idx: Weights
 // of their codes, normalized.
