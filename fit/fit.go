@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -192,12 +193,32 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 	}
 	start := 0
 	hist := &History{}
+	// This process's part of the run, for the checkpoint's manifest.
+	cur := thisBuild(backend.Name())
+	cur.Seed = cfg.Seed
+	if raw := cfg.Meta[dataKey]; raw != "" {
+		cur.Data = new(Digest)
+		if err := json.Unmarshal([]byte(raw), cur.Data); err != nil {
+			return nil, fmt.Errorf("fit: bad data digest in the metadata: %w", err)
+		}
+	}
+	var runs []Build // the parts before it
 	if HasCheckpoint(cfg.CheckpointDir) {
 		s, meta, err := Load(cfg.CheckpointDir, store)
 		if err != nil {
 			return nil, err
 		}
 		start = int(s)
+		if meta[manifestKey] != "" {
+			m, err := manifestOf(cfg.CheckpointDir, meta)
+			if err != nil {
+				return nil, err
+			}
+			runs = m.Runs
+			if prev := m.Data(); prev != nil && cur.Data != nil && prev.SHA256 != cur.Data.SHA256 {
+				report(cfg.Progress, "fit: warning: %s was trained on %s; resuming it on %s\n", cfg.CheckpointDir, prev, cur.Data)
+			}
+		}
 		// The curves so far travel in the checkpoint, so that a resumed run (or a notebook
 		// cell run again) still plots the whole training.
 		if raw := meta[historyKey]; raw != "" {
@@ -236,6 +257,13 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 			return err
 		}
 		meta[historyKey] = string(raw)
+		delete(meta, dataKey) // the manifest holds it
+		cur.From, cur.To = start, step
+		man, err := json.Marshal(Manifest{Runs: append(slices.Clone(runs), cur)})
+		if err != nil {
+			return err
+		}
+		meta[manifestKey] = string(man)
 		if err := Save(cfg.CheckpointDir, store, int64(step), meta); err != nil {
 			return err
 		}
@@ -312,6 +340,11 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 	if cfg.Steps > start {
 		if err := save(cfg.Steps); err != nil {
 			return hist, err
+		}
+	}
+	if cfg.CheckpointDir != "" && cfg.Progress != nil {
+		if m, err := ReadManifest(cfg.CheckpointDir); err == nil {
+			report(cfg.Progress, "fit: %s: %s\n", cfg.CheckpointDir, strings.ReplaceAll(m.String(), "\n", "\n  "))
 		}
 	}
 	return hist, nil

@@ -4,18 +4,28 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/genlab-go/genlab/datasets"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
-// ModelMeta is the checkpoint metadata that lets a model be rebuilt: its name and its
-// configuration as JSON.
-func ModelMeta(name string, cfg any) map[string]string {
+// ModelMeta is the checkpoint metadata that lets a model be rebuilt, its name and its
+// configuration as JSON, and, when data is not nil, the Digest of the data it trains
+// on, which the run's Manifest records.
+func ModelMeta(name string, cfg any, data *datasets.Images) map[string]string {
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		panic(err) // configs are plain structs
 	}
-	return map[string]string{"model": name, "config": string(b)}
+	meta := map[string]string{"model": name, "config": string(b)}
+	if data != nil {
+		d, err := json.Marshal(DigestOf(data))
+		if err != nil {
+			panic(err)
+		}
+		meta[dataKey] = string(d)
+	}
+	return meta
 }
 
 // ReadModelConfig reads the configuration of a model named name from dir's checkpoint
@@ -37,7 +47,7 @@ func ReadModelConfig(dir, name string, cfg any) error {
 // SaveModel writes store's variables with the model's name and configuration to dir,
 // at the store's global step.
 func SaveModel(dir string, store *model.Store, name string, cfg any) error {
-	return Save(dir, store, optimizer.GetGlobalStep(store), ModelMeta(name, cfg))
+	return Save(dir, store, optimizer.GetGlobalStep(store), ModelMeta(name, cfg, nil))
 }
 
 // LoadModel rebuilds a model saved by SaveModel (or by a training run with

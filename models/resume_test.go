@@ -21,7 +21,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-// A resumed run is the run it claims to equal: for every registered model (and each
+// Two runs with the same seed are the same run, and a resumed run is the run it claims
+// to equal: for every registered model (and each
 // GAN game), N steps straight and N/2 steps, a checkpoint, a fresh process's worth of
 // model (models.Load's path: a new store filled from the file) and N/2 more leave every
 // variable identical to the bit: weights, optimizer moments, the step counter and the
@@ -73,6 +74,13 @@ func TestResumeIsExactForEveryModel(t *testing.T) {
 				return m.Variables()
 			}
 			straight := train(t.TempDir(), steps)
+			// The same seed twice: the same bits (on the pure-Go backend; see the README).
+			again := train(t.TempDir(), steps)
+			for path, w := range testenv.Variables(t, straight) {
+				if !bytes.Equal(w, testenv.Variables(t, again)[path]) {
+					t.Errorf("%s differs between two runs with the same seed", path)
+				}
+			}
 			dir := t.TempDir()
 			train(dir, steps/2)
 			resumed := train(dir, steps) // a new model, restored from dir

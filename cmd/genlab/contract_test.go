@@ -68,7 +68,7 @@ func (m *meanModel) Train(ctx context.Context, data *datasets.Images, cfg fit.Co
 	if err := data.Check(m.Cfg.H, m.Cfg.W, m.Cfg.C); err != nil {
 		return nil, err
 	}
-	cfg.Meta = fit.ModelMeta(meanName, m.Cfg)
+	cfg.Meta = fit.ModelMeta(meanName, m.Cfg, data)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, fit.ImageDraw(data, m.Cfg.BatchSize, cfg.Seed, false, nil), fit.Update{
 		Loss: func(scope *model.Scope, in []*graph.Node) (*graph.Node, []fit.Metric) {
 			return graph.ReduceAllMean(graph.Square(graph.Sub(in[0], m.mean(scope, in[0])))), nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/genlab-go/genlab/datasets"
@@ -92,6 +93,9 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 			train, err = src.Load(ctx, dir, datasets.Train, *size)
 		}
 		return train, err
+	}
+	if err := checkManifest(out, *ckpt, trainSet); err != nil {
+		return err
 	}
 	start := time.Now()
 	if _, slow := m.(models.PassSampler); slow && !flagSet(fset, "fd-n") {
@@ -441,4 +445,32 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// checkManifest prints the run manifest of the checkpoint in dir (which build trained
+// which steps, with what seed, on what data) as comment lines, and warns on stderr when
+// the dataset being evaluated is the one the model trained on but its training split
+// now differs from what the model read (a file replaced, another copy of the data).
+func checkManifest(out io.Writer, dir string, trainSet func() (*datasets.Images, error)) error {
+	man, err := fit.ReadManifest(dir)
+	if err != nil {
+		fmt.Fprintf(out, "# %v\n", err)
+		return nil
+	}
+	for _, l := range strings.Split(man.String(), "\n") {
+		fmt.Fprintf(out, "# trained %s\n", l)
+	}
+	was := man.Data()
+	if was == nil {
+		return nil
+	}
+	train, err := trainSet()
+	if err != nil {
+		return err
+	}
+	if now := fit.DigestOf(train); now.Name == was.Name && now.Shape == was.Shape && now.SHA256 != was.SHA256 {
+		fmt.Fprintf(os.Stderr, "eval: warning: the model was trained on %s; the data directory's copy is now %s: "+
+			"its numbers may not be the ones the run reported\n", was, now)
+	}
+	return nil
 }

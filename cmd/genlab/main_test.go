@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ import (
 func TestCLISmoke(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "genlab")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-buildvcs=auto", "-o", bin, ".") // the commit, for the run manifest
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -46,10 +47,25 @@ func TestCLISmoke(t *testing.T) {
 		t.Errorf("sample did not write samples.png: %v", err)
 	}
 	out := run("eval", "--ckpt", ckpt, "--dataset", "shapes", "--n", "64", "--k", "5", "--probe-n", "200", "--probe-steps", "20", "--fd-n", "0")
+	// The run manifest: the build (commit, Go, GoMLX), backend, seed and data of the run.
+	if !regexp.MustCompile(`(?m)^# trained steps 0-20: genlab \S+, go1\.\S+, gomlx v[0-9.]+, backend .+, seed 1, data shapes/all \(9216 images of 32x32x1, sha256 [0-9a-f]{12}\)$`).MatchString(out) {
+		t.Errorf("eval prints no run manifest:\n%s", out)
+	}
 	for _, name := range []string{"elbo", "nll_iw", "recon_mse", "probe_features_acc", "probe_code_acc", "probe_pixels_acc", "mig", "mig_shape"} {
 		if !regexp.MustCompile(`(?m)^metric ` + name + `=-?[0-9.]+$`).MatchString(out) {
 			t.Errorf("eval output lacks metric %s:\n%s", name, out)
 		}
+	}
+	// The same command with the same seed, into another directory: the same metric lines
+	// to the last digit (all but the timing and memory).
+	ckpt2 := filepath.Join(dir, "vae2")
+	run("train", "vae", "--dataset", "shapes", "--arch", "mlp", "--steps", "20", "--batch", "16", "--latent", "4", "--ckpt", ckpt2)
+	out2 := run("eval", "--ckpt", ckpt2, "--dataset", "shapes", "--n", "64", "--k", "5", "--probe-n", "200", "--probe-steps", "20", "--fd-n", "0")
+	metrics := func(s string) []string {
+		return regexp.MustCompile(`(?m)^metric (?:[a-z_]+)=.*$`).FindAllString(regexp.MustCompile(`(?m)^metric (eval_seconds|peak_mib)=.*$`).ReplaceAllString(s, ""), -1)
+	}
+	if a, b := metrics(out), metrics(out2); !slices.Equal(a, b) || len(a) < 8 {
+		t.Errorf("two runs with seed 1 differ:\n%s\n---\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
 	}
 	// The autoencoder: train and eval (no likelihood, the same probes and MIG).
 	aeDir := filepath.Join(dir, "ae")

@@ -37,7 +37,7 @@ func (m *Model) Name() string { return ModelName }
 // m.Cfg.BatchSize images, drawn in an order fixed by cfg.Seed. It resumes from
 // cfg.CheckpointDir if that holds a checkpoint.
 func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
-	return m.TrainLoss(ctx, data, cfg, fit.ModelMeta(ModelName, m.Cfg), false, m.LossFn())
+	return m.TrainLoss(ctx, data, cfg, fit.ModelMeta(ModelName, m.Cfg, data), false, m.LossFn())
 }
 
 // TrainLoss is the training loop that the autoencoder and the models built on its

@@ -131,7 +131,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 		return nil, fmt.Errorf("classifier: %s has %d labels in %d classes; the model needs %d labels in %d classes",
 			data.Name, len(data.Labels), len(data.Classes), data.N, c.Classes)
 	}
-	cfg.Meta = fit.ModelMeta(ModelName, c)
+	cfg.Meta = fit.ModelMeta(ModelName, c, data)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, fit.ImageDraw(data, c.BatchSize, cfg.Seed, true, nil), fit.Update{
 		Name: "classifier", Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
 	})

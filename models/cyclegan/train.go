@@ -84,7 +84,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 	}
 	drawA := fit.ImageDraw(a, c.BatchSize, cfg.Seed, false, nil)
 	drawB := fit.ImageDraw(b, c.BatchSize, cfg.Seed+1, false, nil) // its own order
-	cfg.Meta = fit.ModelMeta(ModelName, c)
+	cfg.Meta = fit.ModelMeta(ModelName, c, data)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, func(i int) ([]*tensors.Tensor, error) {
 		ta, err := drawA(i)
 		if err != nil {

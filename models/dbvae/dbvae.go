@@ -224,7 +224,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 			return b.Draw(i)
 		}
 	}
-	cfg.Meta = fit.ModelMeta(ModelName, m.Cfg)
+	cfg.Meta = fit.ModelMeta(ModelName, m.Cfg, data)
 	return fit.Train(ctx, m.v.Backend, m.v.Store, cfg, draw, m.Updates()...)
 }
 

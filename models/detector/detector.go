@@ -124,7 +124,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 	if err != nil {
 		return nil, err
 	}
-	cfg.Meta = fit.ModelMeta(ModelName, m.Cfg)
+	cfg.Meta = fit.ModelMeta(ModelName, m.Cfg, data)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, b.Draw, fit.Update{
 		Name: ModelName, Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done(),
 	})

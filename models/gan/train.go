@@ -101,7 +101,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 	if err := m.CheckData(data); err != nil {
 		return nil, err
 	}
-	cfg.Meta = fit.ModelMeta(ModelName, m.Cfg)
+	cfg.Meta = fit.ModelMeta(ModelName, m.Cfg, data)
 	draw := fit.ImageDraw(data, m.Cfg.BatchSize, cfg.Seed, m.Cfg.Classes > 0, nil)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, draw, m.Updates()...)
 }

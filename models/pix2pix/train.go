@@ -64,7 +64,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 			datasets.Jitter(datasets.Rand(uint64(cfg.Seed), uint64(i)+1), px, c.BatchSize, c.Size, 2*c.Channels)
 		}
 	}
-	cfg.Meta = fit.ModelMeta(ModelName, c)
+	cfg.Meta = fit.ModelMeta(ModelName, c, data)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, fit.ImageDraw(data, c.BatchSize, cfg.Seed, false, prep), m.Updates()...)
 }
 

@@ -211,7 +211,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 			datasets.Perturb(rng, px, c.Perturb, c.Levels)
 		}
 	}
-	cfg.Meta = fit.ModelMeta(ModelName, c)
+	cfg.Meta = fit.ModelMeta(ModelName, c, data)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, fit.ImageDraw(data, c.BatchSize, cfg.Seed, false, prep), fit.Update{
 		Name: "pixelcnn", Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
 	})

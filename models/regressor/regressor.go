@@ -140,7 +140,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 		return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(px, len(idx), c.H, c.W, c.C),
 			tensors.FromFlatDataAndDimensions(t, len(idx))}, nil
 	}
-	cfg.Meta = fit.ModelMeta(ModelName, c)
+	cfg.Meta = fit.ModelMeta(ModelName, c, data)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, draw, fit.Update{
 		Name: "regressor", Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
 	})

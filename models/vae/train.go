@@ -51,7 +51,7 @@ func (m *Model) Config() any { return m.Cfg }
 // Train fits the VAE to data for cfg.Steps minibatches (dynamically binarized if
 // m.Cfg.Binarize), resuming from cfg.CheckpointDir if it holds a checkpoint.
 func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
-	return m.TrainLoss(ctx, data, cfg, fit.ModelMeta(ModelName, m.Cfg), m.Cfg.Binarize, m.LossFn())
+	return m.TrainLoss(ctx, data, cfg, fit.ModelMeta(ModelName, m.Cfg, data), m.Cfg.Binarize, m.LossFn())
 }
 
 // Load rebuilds a VAE saved by Train or models.Save from dir.
