@@ -131,3 +131,21 @@ func Perturb(rng *rand.Rand, px []float32, rate float64, levels int) {
 		}
 	}
 }
+
+// Prep is the per-batch preparation of a likelihood model's training images, as
+// fit.ImageDraw applies it to batch i: binarized afresh (if binarize), then each pixel
+// replaced with probability perturb by one of levels values (a background model's
+// inputs), from a random stream fixed by seed and i, so a resumed run prepares its
+// batches as an uninterrupted one. Nil when there is nothing to do.
+func Prep(seed int64, binarize bool, perturb float64, levels int) func(i int, px []float32) {
+	if !binarize && perturb <= 0 {
+		return nil
+	}
+	return func(i int, px []float32) {
+		rng := Rand(uint64(seed), uint64(i)+1)
+		if binarize {
+			Binarize(rng, px)
+		}
+		Perturb(rng, px, perturb, levels)
+	}
+}

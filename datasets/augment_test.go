@@ -120,3 +120,30 @@ func TestPerturb(t *testing.T) {
 		}
 	}
 }
+
+// Prep binarizes, then perturbs, from a stream fixed by seed and batch number.
+func TestPrep(t *testing.T) {
+	if Prep(1, false, 0, 2) != nil {
+		t.Error("nothing to do, yet a function")
+	}
+	px := func() []float32 { return []float32{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5} }
+	a, b := px(), px()
+	Prep(3, true, 0, 2)(7, a)
+	Prep(3, true, 0, 2)(7, b)
+	for i := range a {
+		if (a[i] != 0 && a[i] != 1) || a[i] != b[i] {
+			t.Fatalf("binarized %v and again %v: want the same 0s and 1s", a, b)
+		}
+	}
+	c := make([]float32, 4000)
+	Prep(3, false, 0.5, 256)(1, c)
+	changed := 0
+	for _, v := range c {
+		if v != 0 {
+			changed++
+		}
+	}
+	if changed < 1800 || changed > 2200 { // half replaced, almost all by a nonzero level
+		t.Errorf("%d of 4000 pixels perturbed at rate 0.5", changed)
+	}
+}

@@ -40,6 +40,7 @@ func TestResumeIsExactForEveryModel(t *testing.T) {
 		{"ae", models.Options{}, nil},
 		{"vae", models.Options{Arch: "mlp"}, nil},
 		{"vae", models.Options{}, nil},
+		{"vae", models.Options{Set: map[string]string{"Perturb": "0.2"}}, nil}, // a background model
 		{"gan", models.Options{}, nil},
 		{"gan", models.Options{Loss: "wgan-gp"}, nil},
 		{"gan", models.Options{Conditional: true, BatchNorm: true}, nil},

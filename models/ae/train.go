@@ -37,21 +37,18 @@ func (m *Model) Name() string { return ModelName }
 // m.Cfg.BatchSize images, drawn in an order fixed by cfg.Seed. It resumes from
 // cfg.CheckpointDir if that holds a checkpoint.
 func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
-	return m.TrainLoss(ctx, data, cfg, fit.ModelMeta(ModelName, m.Cfg, data), false, m.LossFn())
+	return m.TrainLoss(ctx, data, cfg, fit.ModelMeta(ModelName, m.Cfg, data), nil, m.LossFn())
 }
 
 // TrainLoss is the training loop that the autoencoder and the models built on its
 // networks (the VAE) share: Adam on loss over minibatches of data in an order fixed by
-// cfg.Seed, each image dynamically binarized if binarize, with meta saved in the
-// checkpoints so that Load can rebuild the model.
+// cfg.Seed, each batch changed by prep first if not nil (datasets.Prep: the VAE's
+// dynamic binarization), with meta saved in the checkpoints so that Load can rebuild
+// the model.
 func (m *Model) TrainLoss(ctx context.Context, data *datasets.Images, cfg fit.Config, meta map[string]string,
-	binarize bool, loss fit.LossFn) (*fit.History, error) {
+	prep func(i int, px []float32), loss fit.LossFn) (*fit.History, error) {
 	if err := data.Check(m.Cfg.H, m.Cfg.W, m.Cfg.C); err != nil {
 		return nil, fmt.Errorf("%s: %w", meta["model"], err)
-	}
-	var prep func(int, []float32)
-	if binarize {
-		prep = func(i int, px []float32) { datasets.Binarize(datasets.Rand(uint64(cfg.Seed), uint64(i)+1), px) }
 	}
 	cfg.Meta = meta
 	return fit.Train(ctx, m.Backend, m.Store, cfg, fit.ImageDraw(data, m.Cfg.BatchSize, cfg.Seed, false, prep), fit.Update{

@@ -92,6 +92,9 @@ func (c Config) Validate() error {
 	if err := c.detector().Validate(); err != nil {
 		return fmt.Errorf("dbvae: %w", err)
 	}
+	if c.Binarize || c.Perturb != 0 {
+		return fmt.Errorf("dbvae: the faces are modelled as they are (Binarize false, Perturb 0)")
+	}
 	if c.Arch != ae.Conv {
 		return fmt.Errorf("dbvae: the detector is a conv net; arch %q", c.Arch)
 	}

@@ -200,17 +200,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 	if err := data.Check(c.H, c.W, c.C); err != nil {
 		return nil, fmt.Errorf("pixelcnn: %w", err)
 	}
-	binarize := c.Binarize && c.Levels == 2
-	var prep func(int, []float32)
-	if binarize || c.Perturb > 0 {
-		prep = func(i int, px []float32) {
-			rng := datasets.Rand(uint64(cfg.Seed), uint64(i)+1)
-			if binarize {
-				datasets.Binarize(rng, px)
-			}
-			datasets.Perturb(rng, px, c.Perturb, c.Levels)
-		}
-	}
+	prep := datasets.Prep(cfg.Seed, c.Binarize && c.Levels == 2, c.Perturb, c.Levels)
 	cfg.Meta = fit.ModelMeta(ModelName, c, data)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, fit.ImageDraw(data, c.BatchSize, cfg.Seed, false, prep), fit.Update{
 		Name: "pixelcnn", Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),

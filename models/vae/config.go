@@ -25,6 +25,12 @@ type Config struct {
 	// Binarize draws a fresh binary version of every training image each time it is
 	// seen (dynamic binarization), the standard protocol for likelihoods on MNIST.
 	Binarize bool
+	// Perturb replaces each training pixel, with this probability, by a level drawn
+	// uniformly (after binarization; 256 levels for the Gaussian decoder): 0 for the
+	// model of the data; about 0.1 to 0.3 for a background model, whose likelihood the
+	// data model's is divided by to detect outliers (Ren et al., 2019; genlab eval
+	// --background).
+	Perturb float64
 }
 
 // DefaultConfig is the conv VAE on dynamically binarized 28x28 images with a Bernoulli
@@ -43,6 +49,9 @@ func (c Config) Validate() error {
 	}
 	if c.Beta < 0 {
 		return fmt.Errorf("vae: beta %g < 0", c.Beta)
+	}
+	if c.Perturb < 0 || c.Perturb >= 1 {
+		return fmt.Errorf("vae: perturbation rate %g (want 0 <= rate < 1)", c.Perturb)
 	}
 	if c.Likelihood == Gaussian && c.Sigma <= 0 {
 		return fmt.Errorf("vae: the Gaussian decoder needs sigma > 0, got %g", c.Sigma)

@@ -49,9 +49,15 @@ func (m *Model) Name() string { return ModelName }
 func (m *Model) Config() any { return m.Cfg }
 
 // Train fits the VAE to data for cfg.Steps minibatches (dynamically binarized if
-// m.Cfg.Binarize), resuming from cfg.CheckpointDir if it holds a checkpoint.
+// m.Cfg.Binarize, perturbed if m.Cfg.Perturb), resuming from cfg.CheckpointDir if it
+// holds a checkpoint.
 func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
-	return m.TrainLoss(ctx, data, cfg, fit.ModelMeta(ModelName, m.Cfg, data), m.Cfg.Binarize, m.LossFn())
+	levels := 256 // a Gaussian decoder's pixels
+	if m.Cfg.Likelihood == Bernoulli {
+		levels = 2
+	}
+	prep := datasets.Prep(cfg.Seed, m.Cfg.Binarize, m.Cfg.Perturb, levels)
+	return m.TrainLoss(ctx, data, cfg, fit.ModelMeta(ModelName, m.Cfg, data), prep, m.LossFn())
 }
 
 // Load rebuilds a VAE saved by Train or models.Save from dir.
