@@ -166,3 +166,16 @@ func TestIntervalPlot(t *testing.T) {
 		t.Error("a series of the wrong length was accepted")
 	}
 }
+
+func TestDensities(t *testing.T) {
+	p, err := Densities("two sets", "nats", 10, Values{"a", []float64{1, 2, 2, 3}}, Values{"b", []float64{5, 6, math.NaN()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := PlotPNG(p); err != nil || len(b) < 1000 {
+		t.Errorf("PNG of %d bytes: %v", len(b), err)
+	}
+	if _, err := Densities("", "", 10, Values{"same", []float64{1, 1}}); err == nil {
+		t.Error("values without spread were accepted")
+	}
+}

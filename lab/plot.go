@@ -319,3 +319,37 @@ func IntervalPlot(title, yLabel string, categories []string, series ...Interval)
 	p.Legend.Top, p.Legend.Left = false, true
 	return p, nil
 }
+
+// Values is a named set of numbers, for Densities.
+type Values struct {
+	Name string
+	V    []float64
+}
+
+// Densities draws the histogram density of each set over their common range, in bins
+// bins, as curves on one plot: how far two distributions (the likelihoods of inliers
+// and of outliers) overlap, which a single AUROC summarizes. Values that are NaN or
+// infinite are left out.
+func Densities(title, xLabel string, bins int, sets ...Values) (*plot.Plot, error) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range sets {
+		for _, v := range s.V {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+	}
+	if !(hi > lo) || bins < 1 {
+		return nil, fmt.Errorf("lab.Densities: no spread of finite values to bin (range [%g, %g], %d bins)", lo, hi, bins)
+	}
+	series := make([]Series, len(sets))
+	for i, s := range sets {
+		x, y := HistDensity(s.V, lo, hi, bins)
+		series[i] = Series{Name: s.Name, X: x, Y: y}
+	}
+	p, err := LinePlot(title, xLabel, "density", series...)
+	if err != nil {
+		return nil, fmt.Errorf("lab.Densities: %w", err)
+	}
+	return p, nil
+}
