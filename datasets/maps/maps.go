@@ -14,17 +14,11 @@
 package maps
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
-	"image/jpeg"
-	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -70,51 +64,15 @@ func Load(ctx context.Context, dir string, split datasets.Split, size int) (*dat
 
 // LoadFolder is Load for a folder with maps/train's layout whose content must match m.
 func LoadFolder(ctx context.Context, folder string, m Manifest, split datasets.Split, size int) (*datasets.Images, error) {
-	if split != datasets.Train && split != datasets.Test {
-		return nil, fmt.Errorf("maps: unknown split %q (want %q or %q)", split, datasets.Train, datasets.Test)
-	}
 	if size < 1 || Stored%size != 0 {
 		return nil, fmt.Errorf("maps: size %d must divide %d (256, 128, 64, ...)", size, Stored)
 	}
-	entries, err := os.ReadDir(folder)
-	if err != nil {
-		return nil, &datasets.Error{Path: folder, Err: err, Hint: Hint}
-	}
-	var files []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".jpg") {
-			files = append(files, e.Name())
-		}
-	}
-	if m.Files > 0 && len(files) != m.Files {
-		return nil, &datasets.Error{Path: folder, Err: fmt.Errorf("%w: %d JPEGs, want %d", datasets.ErrChecksum, len(files), m.Files),
-			Hint: "files are missing or extra: " + Hint}
-	}
-	slices.SortFunc(files, byNumber)
-	all := sha256.New()
 	d := &datasets.Images{Name: Name + "-" + string(split), H: size, W: size, C: 6}
 	f := Stored / size
-	for i, name := range files {
-		if i%128 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		path := filepath.Join(folder, name)
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, &datasets.Error{Path: path, Err: err, Hint: Hint}
-		}
-		all.Write(b)
-		if datasets.HeldOut(name, TestEvery) != (split == datasets.Test) {
-			continue
-		}
-		img, err := jpeg.Decode(bytes.NewReader(b))
-		if err != nil {
-			return nil, &datasets.Error{Path: path, Err: fmt.Errorf("decoding JPEG: %w", err), Hint: "the image is corrupt or truncated: " + Hint}
-		}
+	files := datasets.JPEGs{Folder: folder, Files: m.Files, SHA256: m.SHA256, Order: byNumber, OrderName: "file-number order",
+		W: 2 * Stored, H: Stored, TestEvery: TestEvery, Hint: Hint}
+	err := files.Each(ctx, split, func(_ string, img image.Image) {
 		r := img.Bounds()
-		if r.Dx() != 2*Stored || r.Dy() != Stored {
-			return nil, &datasets.Error{Path: path, Err: fmt.Errorf("image is %dx%d, want %dx%d", r.Dx(), r.Dy(), 2*Stored, Stored), Hint: Hint}
-		}
 		aerial := datasets.AppendBoxRGB(nil, img, image.Rect(r.Min.X, r.Min.Y, r.Min.X+Stored, r.Max.Y), f)
 		mapHalf := datasets.AppendBoxRGB(nil, img, image.Rect(r.Min.X+Stored, r.Min.Y, r.Max.X, r.Max.Y), f)
 		for p := 0; p < len(aerial); p += 3 {
@@ -122,11 +80,9 @@ func LoadFolder(ctx context.Context, folder string, m Manifest, split datasets.S
 			d.Pixels = append(d.Pixels, mapHalf[p:p+3]...)
 		}
 		d.N++
-	}
-	if got := hex.EncodeToString(all.Sum(nil)); m.SHA256 != "" && got != m.SHA256 {
-		return nil, &datasets.Error{Path: folder,
-			Err:  fmt.Errorf("%w: sha256 of the JPEGs (in file-number order) %s, want %s", datasets.ErrChecksum, got, m.SHA256),
-			Hint: "some image differs from the expected copy: " + Hint}
+	})
+	if err != nil {
+		return nil, err
 	}
 	if d.N == 0 {
 		return nil, &datasets.Error{Path: folder, Err: fmt.Errorf("no pairs in the %s split", split), Hint: Hint}

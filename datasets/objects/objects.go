@@ -13,18 +13,12 @@
 package objects
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
-	"image/jpeg"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/datasets/faces"
@@ -73,65 +67,26 @@ func Load(ctx context.Context, dir string, split datasets.Split, size int) (*dat
 
 // LoadFolder is Load for a folder of photos whose content must match m.
 func LoadFolder(ctx context.Context, folder string, m Manifest, split datasets.Split, size int) (*datasets.Images, error) {
-	if split != datasets.Train && split != datasets.Test {
-		return nil, fmt.Errorf("objects: unknown split %q (want %q or %q)", split, datasets.Train, datasets.Test)
-	}
 	if size < 1 || (Stored/2)%size != 0 {
 		return nil, fmt.Errorf("objects: size %d must divide %d (64, 32, 16, ...)", size, Stored/2)
 	}
-	entries, err := os.ReadDir(folder)
-	if err != nil {
-		return nil, &datasets.Error{Path: folder, Err: err, Hint: Hint}
-	}
-	var files []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".jpg") {
-			files = append(files, e.Name())
-		}
-	}
-	if m.Files > 0 && len(files) != m.Files {
-		return nil, &datasets.Error{Path: folder, Err: fmt.Errorf("%w: %d JPEGs, want %d", datasets.ErrChecksum, len(files), m.Files),
-			Hint: "files are missing or extra: " + Hint}
-	}
-	slices.Sort(files)
-	all := sha256.New()
 	d := &datasets.Images{Name: Name + "-" + string(split), H: size, W: size, C: 3}
 	h := Stored / 2
 	crops := []image.Rectangle{
 		image.Rect(0, 0, h, h), image.Rect(h, 0, Stored, h), image.Rect(0, h, h, Stored), image.Rect(h, h, Stored, Stored),
 		image.Rect(h/2, h/2, h/2+h, h/2+h),
 	}
-	for i, name := range files {
-		if i%128 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		path := filepath.Join(folder, name)
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, &datasets.Error{Path: path, Err: err, Hint: Hint}
-		}
-		all.Write(b)
-		if datasets.HeldOut(name, TestEvery) != (split == datasets.Test) {
-			continue
-		}
-		img, err := jpeg.Decode(bytes.NewReader(b))
-		if err != nil {
-			return nil, &datasets.Error{Path: path, Err: fmt.Errorf("decoding JPEG: %w", err), Hint: "the photo is corrupt or truncated: " + Hint}
-		}
+	photos := datasets.JPEGs{Folder: folder, Files: m.Files, SHA256: m.SHA256, W: Stored, H: Stored, TestEvery: TestEvery, Hint: Hint}
+	err := photos.Each(ctx, split, func(_ string, img image.Image) {
 		r := img.Bounds()
-		if r.Dx() != Stored || r.Dy() != Stored {
-			return nil, &datasets.Error{Path: path, Err: fmt.Errorf("photo is %dx%d, want %dx%d", r.Dx(), r.Dy(), Stored, Stored), Hint: Hint}
-		}
 		d.Pixels = datasets.AppendBoxRGB(d.Pixels, img, r, Stored/size)
 		for _, c := range crops {
 			d.Pixels = datasets.AppendBoxRGB(d.Pixels, img, c.Add(r.Min), h/size)
 		}
 		d.N += Views
-	}
-	if got := hex.EncodeToString(all.Sum(nil)); m.SHA256 != "" && got != m.SHA256 {
-		return nil, &datasets.Error{Path: folder,
-			Err:  fmt.Errorf("%w: sha256 of the JPEGs (in name order) %s, want %s", datasets.ErrChecksum, got, m.SHA256),
-			Hint: "some photo differs from the expected copy: " + Hint}
+	})
+	if err != nil {
+		return nil, err
 	}
 	if d.N == 0 {
 		return nil, &datasets.Error{Path: folder, Err: fmt.Errorf("no photos in the %s split", split), Hint: Hint}
