@@ -19,6 +19,7 @@ import (
 	"github.com/genlab-go/genlab/models/ae"
 	"github.com/genlab-go/genlab/models/cyclegan"
 	"github.com/genlab-go/genlab/models/dbvae"
+	"github.com/genlab-go/genlab/models/diffusion"
 	"github.com/genlab-go/genlab/models/gan"
 	"github.com/genlab-go/genlab/models/pix2pix"
 	"github.com/genlab-go/genlab/models/pixelcnn"
@@ -45,7 +46,8 @@ type Case struct {
 // DCGAN with batch norm where Radford et al. put it), and pix2pix and cyclegan at their
 // defaults (64x64; batches of 8 pairs and of 1 image per domain), and the age
 // regressor (64x64 faces, batches of 64), the gated PixelCNN (binary 28x28 digits,
-// batches of 32) and the DB-VAE (32x32 faces and objects, batches of 64).
+// batches of 32), the DB-VAE (32x32 faces and objects, batches of 64) and the diffusion
+// model's noise predictor (28x28 digits, batches of 64).
 func Cases() []Case {
 	return []Case{
 		{Name: "mlp_vae", Batch: 128, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
@@ -96,6 +98,14 @@ func Cases() []Case {
 			}
 			return stepper(m.Host(), m.Updates(), uniformBatch(c.BatchSize, c.H, c.W, c.C),
 				tensors.FromFlatDataAndDimensions(labels, c.BatchSize))
+		}},
+		{Name: "diffusion", Batch: diffusion.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			c := diffusion.DefaultConfig()
+			m, err := diffusion.New(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			return stepper(m.Host, m.Updates(), binaryBatch(c.BatchSize))
 		}},
 	}
 }

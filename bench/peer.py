@@ -6,6 +6,7 @@ does not start its own threads beside torch's). Prints one JSON line:
 """
 import argparse
 import json
+import math
 import os
 import time
 
@@ -358,9 +359,78 @@ class DBVAE(nn.Module):
         return loss.item()
 
 
+class TimeResBlock(nn.Module):
+    # blocks.TimeResBlock: GroupNorm(8), SiLU, 3x3 conv; + Linear(SiLU(emb)); GroupNorm,
+    # SiLU, 3x3 conv; plus the input (a 1x1 conv when the channels change).
+    def __init__(self, cin, cout, emb):
+        super().__init__()
+        self.n0, self.c0 = nn.GroupNorm(min(8, cin), cin), nn.Conv2d(cin, cout, 3, 1, 1)
+        self.e = nn.Linear(emb, cout)
+        self.n1, self.c1 = nn.GroupNorm(8, cout), nn.Conv2d(cout, cout, 3, 1, 1)
+        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
+
+    def forward(self, x, emb):
+        h = self.c0(F.silu(self.n0(x)))
+        h = h + self.e(F.silu(emb))[:, :, None, None]
+        h = self.c1(F.silu(self.n1(h)))
+        return self.skip(x) + h
+
+
+class Diffusion(nn.Module):
+    # models/diffusion at its defaults: a U-Net of 32, 64, 64 channels at 28, 14, 7
+    # pixels (k4 s2 p1 down, transposed up, skip concatenation), a 64-d sinusoidal
+    # timestep embedding through Linear(128), SiLU, Linear(64); the simple loss (MSE of
+    # the predicted noise) at t uniform in 1..1000 of the cosine schedule; Adam(5e-4).
+    def __init__(self, ch=(32, 64, 64), emb=64, T=1000):
+        super().__init__()
+        s, t = 0.008, torch.arange(T + 1, dtype=torch.float64)
+        f = torch.cos((t / T + s) / (1 + s) * math.pi / 2) ** 2
+        beta = (1 - f[1:] / f[:-1]).clamp(max=0.999)
+        self.alphabar = torch.cumprod(1 - beta, 0).float()
+        self.emb, self.T = emb, T
+        self.t0, self.t1 = nn.Linear(emb, 2 * emb), nn.Linear(2 * emb, emb)
+        self.inp = nn.Conv2d(1, ch[0], 3, 1, 1)
+        self.down = nn.ModuleList([TimeResBlock(ch[i - 1] if i else ch[0], ch[i], emb) for i in range(len(ch))])
+        self.downsample = nn.ModuleList([nn.Conv2d(ch[i], ch[i], 4 if i == 0 else 4, 2, 1) for i in range(len(ch) - 1)])
+        self.mid = TimeResBlock(ch[-1], ch[-1], emb)
+        self.upsample = nn.ModuleList([nn.ConvTranspose2d(ch[i + 1], ch[i], 4, 2, 1) for i in range(len(ch) - 1)])
+        self.up = nn.ModuleList([TimeResBlock(2 * ch[i], ch[i], emb) for i in range(len(ch))])
+        self.out_norm, self.out = nn.GroupNorm(8, ch[0]), nn.Conv2d(ch[0], 1, 3, 1, 1)
+        self.opt = torch.optim.Adam(self.parameters(), lr=5e-4)
+
+    def noise(self, x, t):
+        half = self.emb // 2
+        freqs = torch.exp(-math.log(10000) * torch.arange(half) / half)
+        arg = t.float()[:, None] * freqs[None]
+        e = self.t1(F.silu(self.t0(torch.cat([arg.sin(), arg.cos()], 1))))
+        h, skips = self.inp(x), []
+        for i, block in enumerate(self.down):
+            h = block(h, e)
+            skips.append(h)
+            if i < len(self.downsample):
+                h = self.downsample[i](h)
+        h = self.mid(h, e)
+        for i in reversed(range(len(self.up))):
+            if i < len(self.upsample):
+                h = self.upsample[i](h)
+            h = self.up[i](torch.cat([h, skips[i]], 1), e)
+        return self.out(F.silu(self.out_norm(h)))
+
+    def step(self, x):
+        x0 = 2 * x - 1
+        t = torch.randint(1, self.T + 1, (x.shape[0],))
+        eps = torch.randn_like(x0)
+        ab = self.alphabar[t - 1][:, None, None, None]
+        loss = (self.noise(ab.sqrt() * x0 + (1 - ab).sqrt() * eps, t) - eps).pow(2).mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "dbvae"])
+    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "dbvae", "diffusion"])
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
@@ -383,6 +453,9 @@ def main():
     elif a.model == "pixelcnn":
         pcnn = PixelCNN()
         step = lambda: pcnn.step(x[:32])
+    elif a.model == "diffusion":
+        diff = Diffusion()
+        step = lambda: diff.step(x[:64])
     elif a.model == "dbvae":
         dbv, imgs = DBVAE(), torch.rand(64, 3, 32, 32)
         faces = (torch.arange(64) < 32).float()

@@ -60,6 +60,11 @@ type (
 	PassSampler interface {
 		SamplePasses(n int, seed uint64, progress func(done, total int)) ([]float32, error)
 	}
+	// StepSampler is a sampler whose number of network passes per sample can be
+	// chosen: a diffusion model's DDIM steps (0: all T ancestral steps).
+	StepSampler interface {
+		SetSteps(n int) error
+	}
 	// ClassGridder draws a conditional model's class grid: cols samples of each class,
 	// row by row, the same noise down each column.
 	ClassGridder interface {

@@ -15,6 +15,7 @@ import (
 	_ "github.com/genlab-go/genlab/models/cyclegan"
 	_ "github.com/genlab-go/genlab/models/dbvae"
 	_ "github.com/genlab-go/genlab/models/detector"
+	_ "github.com/genlab-go/genlab/models/diffusion"
 	_ "github.com/genlab-go/genlab/models/pix2pix"
 	_ "github.com/genlab-go/genlab/models/pixelcnn"
 	_ "github.com/genlab-go/genlab/models/regressor"
@@ -49,6 +50,8 @@ func TestResumeIsExactForEveryModel(t *testing.T) {
 		{"regressor", models.Options{Set: map[string]string{"Factor": "x", "Channels": "[4,8]", "Features": "8"}}, nil},
 		{"pixelcnn", models.Options{Set: map[string]string{"Filters": "4", "Layers": "1", "Perturb": "0.2"}}, nil},
 		{"cyclegan", models.Options{Set: map[string]string{"GenFilters": "4", "ResBlocks": "1", "DiscChannels": "[4]", "PoolSize": "8"}}, domains16()},
+		{"diffusion", models.Options{Set: map[string]string{"Channels": "[4,8]", "Embed": "4", "T": "20", "SampleSteps": "5"}}, nil},
+		{"diffusion", models.Options{Conditional: true, Set: map[string]string{"Channels": "[4,8]", "Embed": "4", "T": "20", "SampleSteps": "5"}}, nil},
 		{"detector", models.Options{Set: map[string]string{"Channels": "[4,8]"}}, testenv.Detection(16, 16, 16)},
 		// 16 faces, 4 a batch: the faces' probabilities are recomputed at steps 0 and 4,
 		// and the resume at step 3 must draw step 3's faces by those of step 0.

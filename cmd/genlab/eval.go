@@ -42,9 +42,13 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	regSteps := fset.Int("regressor-steps", 2000, "training steps of a missing age regressor (0: no age metrics)")
 	ood := fset.String("ood", "", "a model with a likelihood: score this dataset's test images as outliers (auroc of the NLL, in-distribution against these)")
 	bgDir := fset.String("background", "", "with --ood: a background model's checkpoint (the same model trained with --set Perturb=0.2) for the likelihood-ratio score auroc_ratio")
+	steps := stepsFlag(fset)
 	m, err := c.loadModel(fset, args, ckpt)
 	defer c.stop()
 	if err != nil {
+		return err
+	}
+	if err := setSteps(m, *steps); err != nil {
 		return err
 	}
 	// nll scores each image of a set by the model's likelihood (exact or bound), for

@@ -38,6 +38,7 @@ import (
 	_ "github.com/genlab-go/genlab/models/cyclegan"
 	_ "github.com/genlab-go/genlab/models/dbvae"
 	_ "github.com/genlab-go/genlab/models/detector"
+	_ "github.com/genlab-go/genlab/models/diffusion"
 	_ "github.com/genlab-go/genlab/models/gan"
 	_ "github.com/genlab-go/genlab/models/pix2pix"
 	_ "github.com/genlab-go/genlab/models/pixelcnn"

@@ -148,7 +148,7 @@ func TestCLISmoke(t *testing.T) {
 	if !strings.Contains(out, "math.Exp: fast path") {
 		t.Errorf("genlab bench run without GODEBUG does not say math.Exp takes its fast path:\n%s", out)
 	}
-	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "dbvae"} {
+	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "dbvae", "diffusion"} {
 		if !regexp.MustCompile(`(?m)^bench model=` + name + ` batch=[0-9]+ genlab_steps_per_s=[0-9.]+$`).MatchString(out) {
 			t.Errorf("bench output lacks model %s:\n%s", name, out)
 		}
@@ -178,6 +178,17 @@ func TestCLISmoke(t *testing.T) {
 		} else if a, _ := strconv.ParseFloat(m[1], 64); a != 0.5 {
 			t.Errorf("eval --ood shapes on shapes: %s %g, want 0.5", name, a)
 		}
+	}
+	// Diffusion: train, sample with a chosen number of DDIM steps; --steps on a model
+	// without them is an error.
+	dDir := filepath.Join(dir, "diffusion")
+	run("train", "diffusion", "--dataset", "shapes", "--steps", "2", "--batch", "8", "--set", "Channels=[4,8]", "--set", "Embed=4", "--set", "T=20", "--set", "SampleSteps=4", "--ckpt", dDir)
+	run("sample", "--ckpt", dDir, "--n", "4", "--steps", "2", "--out", filepath.Join(dir, "diffusion.png"))
+	if _, err := os.Stat(filepath.Join(dir, "diffusion.png")); err != nil {
+		t.Errorf("sample --steps 2: %v", err)
+	}
+	if out, err := exec.Command(bin, "sample", "--ckpt", ckpt, "--steps", "2").CombinedOutput(); err == nil || !strings.Contains(string(out), "no sampling steps") {
+		t.Errorf("sample --steps of a VAE: %v\n%s", err, out)
 	}
 	if out, err := exec.Command(bin, "eval", "--ckpt", wDir, "--dataset", "shapes", "--ood", "shapes").CombinedOutput(); err == nil || !strings.Contains(string(out), "no likelihood") {
 		t.Errorf("eval --ood of a GAN: %v\n%s", err, out)

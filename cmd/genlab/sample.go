@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"image"
 	"io"
@@ -27,9 +28,13 @@ func cmdSample(args []string, out io.Writer) error {
 	seed := fset.Uint64("seed", 1, "sampling seed")
 	dst := fset.String("out", "", "output PNG (default CKPT/samples.png)")
 	with := fset.String("with", "", "a translator: more translators' checkpoints (comma-separated), drawn as further columns before the target")
+	steps := stepsFlag(fset)
 	m, err := c.loadModel(fset, args, ckpt)
 	defer c.stop()
 	if err != nil {
+		return err
+	}
+	if err := setSteps(m, *steps); err != nil {
 		return err
 	}
 	var img *image.RGBA
@@ -89,4 +94,22 @@ func (p passProgress) Sample(n int, seed uint64) ([]float32, error) {
 			fmt.Fprintf(p.w, "sampling %d images: pass %d/%d, %s\n", n, done, total, time.Since(start).Round(time.Second))
 		}
 	})
+}
+
+// stepsFlag is --steps, the sampling steps of a model that can choose them.
+func stepsFlag(fset *flag.FlagSet) *int {
+	return fset.Int("steps", -1, "a diffusion model: DDIM sampling steps (0: all T ancestral steps; default: the model's)")
+}
+
+// setSteps applies --steps to m: nothing when it was not given, an error when m cannot
+// choose its steps.
+func setSteps(m models.Model, steps int) error {
+	if steps < 0 {
+		return nil
+	}
+	s, ok := m.(models.StepSampler)
+	if !ok {
+		return fmt.Errorf("--steps: a %s has no sampling steps to choose", m.Name())
+	}
+	return s.SetSteps(steps)
 }

@@ -1,0 +1,244 @@
+package diffusion
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/models"
+	"github.com/genlab-go/genlab/models/blocks"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// ModelName is how checkpoints and the genlab command name this model.
+const ModelName = "diffusion"
+
+// Config describes the diffusion model and how to train and sample it.
+type Config struct {
+	H, W, C int // image shape
+	// Classes > 0 conditions the noise predictor on the label, dropped with probability
+	// PUncond in training so that the same network also predicts without it: the two
+	// predictions mix at sampling with weight Guidance (classifier-free guidance, Ho
+	// and Salimans, 2022): eps = (1 + w) eps(x, y) - w eps(x).
+	Classes  int
+	PUncond  float64
+	Guidance float64
+	// The forward process: Schedule (Linear or Cosine) over T steps; the linear one's
+	// betas run from BetaStart to BetaEnd.
+	Schedule           string
+	T                  int
+	BetaStart, BetaEnd float64
+	// The noise predictor, a U-Net: a TimeResBlock of Channels[i] channels at each
+	// resolution (the image halved between them), the same on the way up after the
+	// skip connection, and the timestep embedded in Embed dimensions.
+	Channels []int
+	Embed    int
+	// SampleSteps is how many DDIM steps Sample takes (0: the T ancestral steps).
+	SampleSteps  int
+	LearningRate float64
+	BatchSize    int
+}
+
+// DefaultConfig is the diffusion model for 28x28 grey images: the cosine schedule over
+// T = 1000 steps, a U-Net of 32, 64 and 64 channels at 28, 14 and 7 pixels with a
+// 64-dimensional timestep embedding, Adam 5e-4 on batches of 64; samples by 50 DDIM
+// steps; when conditioned, the label dropped 10% of the time and guidance weight 1.
+func DefaultConfig() Config {
+	return Config{H: 28, W: 28, C: 1, PUncond: 0.1, Guidance: 1, Schedule: Cosine, T: 1000, BetaStart: 1e-4, BetaEnd: 0.02,
+		Channels: []int{32, 64, 64}, Embed: 64, SampleSteps: 50, LearningRate: 5e-4, BatchSize: 64}
+}
+
+// Configure is DefaultConfig sized to data's images, conditioned on its classes when
+// o.Conditional, with o's batch size and learning rate where given.
+func Configure(data *datasets.Images, o models.Options) (Config, error) {
+	c := DefaultConfig()
+	c.H, c.W, c.C = data.H, data.W, data.C
+	if o.Conditional {
+		if len(data.Classes) < 2 {
+			return c, fmt.Errorf("diffusion: --conditional needs labelled data; %s has %d classes", data.Name, len(data.Classes))
+		}
+		c.Classes = len(data.Classes)
+	}
+	o.Override(&c.BatchSize, &c.LearningRate)
+	return c, nil
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if c.H < 1 || c.W < 1 || c.C < 1 || len(c.Channels) == 0 || c.Embed < 2 || c.Embed%2 != 0 {
+		return fmt.Errorf("diffusion: image %dx%dx%d, channels %v, embedding %d (even)", c.H, c.W, c.C, c.Channels, c.Embed)
+	}
+	if c.H>>(len(c.Channels)-1) < 2 || c.W>>(len(c.Channels)-1) < 2 {
+		return fmt.Errorf("diffusion: %d resolutions halve %dx%d to nothing", len(c.Channels), c.H, c.W)
+	}
+	if _, err := NewSchedule(c.Schedule, c.T, c.BetaStart, c.BetaEnd); err != nil {
+		return err
+	}
+	if c.Classes < 0 || c.PUncond < 0 || c.PUncond >= 1 || c.SampleSteps < 0 || c.SampleSteps > c.T {
+		return fmt.Errorf("diffusion: classes %d, label dropout %g, %d sampling steps of %d", c.Classes, c.PUncond, c.SampleSteps, c.T)
+	}
+	if c.BatchSize < 1 || c.LearningRate <= 0 {
+		return fmt.Errorf("diffusion: batch size %d and learning rate %g must be positive", c.BatchSize, c.LearningRate)
+	}
+	return nil
+}
+
+// Shape is the image shape, h x w x c.
+func (c Config) Shape() (h, w, ch int) { return c.H, c.W, c.C }
+
+// Model is a diffusion model: its configuration, variables and schedule.
+type Model struct {
+	models.Base[Config]
+	Sched Schedule
+}
+
+// New returns an untrained model for cfg.
+func New(cfg Config) (*Model, error) {
+	b, err := models.NewBase(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s, err := NewSchedule(cfg.Schedule, cfg.T, cfg.BetaStart, cfg.BetaEnd)
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Base: b, Sched: s}, nil
+}
+
+func init() { models.RegisterModel(ModelName, Configure, New) }
+
+// Name is the model's registered name.
+func (m *Model) Name() string { return ModelName }
+
+// Classes is the number of labels the model is conditioned on (0: none).
+func (m *Model) Classes() int { return m.Cfg.Classes }
+
+// Noise is the noise predictor eps(x_t, t, y): x [B, H, W, C] in the data's [-1, 1]
+// scale, t [B] the timesteps (1..T, int32), y [B] the labels (int32; the label Classes
+// means none) or nil for an unconditional model; it returns the predicted noise.
+func (m *Model) Noise(scope *model.Scope, x, t, y *graph.Node) *graph.Node {
+	c := m.Cfg
+	emb := blocks.Sinusoidal(t, c.Embed, x.DType())
+	emb = blocks.Dense(scope, "time_1", activation.Swish(blocks.Dense(scope, "time_0", emb, 2*c.Embed)), c.Embed)
+	if c.Classes > 0 {
+		emb = graph.Add(emb, blocks.Dense(scope, "class", graph.OneHot(y, c.Classes+1, x.DType()), c.Embed))
+	}
+	h := blocks.Conv{Out: c.Channels[0], Kernel: 3, Stride: 1, Padding: blocks.Explicit(1)}.Apply(scope.In("in"), x)
+	levels := len(c.Channels)
+	hs := blocks.HalvingSizes(c.H, levels-1)
+	skips := make([]*graph.Node, levels)
+	for i, ch := range c.Channels {
+		h = blocks.TimeResBlock{Out: ch}.Apply(scope.In("down_%d", i), h, emb)
+		skips[i] = h
+		if i < levels-1 {
+			h = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Padding: blocks.Explicit(1)}.
+				Apply(scope.In("downsample_%d", i), h)
+		}
+	}
+	h = blocks.TimeResBlock{Out: c.Channels[levels-1]}.Apply(scope.In("mid"), h, emb)
+	for i := levels - 1; i >= 0; i-- {
+		if i < levels-1 {
+			h = blocks.ConvT{Out: c.Channels[i], Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Pad: 1}.
+				Apply(scope.In("upsample_%d", i), h)
+		}
+		h = graph.Concatenate([]*graph.Node{h, skips[i]}, -1)
+		h = blocks.TimeResBlock{Out: c.Channels[i]}.Apply(scope.In("up_%d", i), h, emb)
+	}
+	h = activation.Swish(blocks.GroupNorm{}.Apply(scope.In("out_norm"), h))
+	// A small start: the first predictions near 0 keep the early loss near its floor of
+	// 1 (the noise's variance) instead of far above it.
+	return blocks.ConvT{Out: c.C, Kernel: 3, Stride: 1, Pad: 1, Gain: 0.1}.Apply(scope.In("out"), h)
+}
+
+// table is a per-step quantity of the schedule as a graph constant [T], read at t [B]
+// (1..T) and shaped [B, 1, 1, 1] to scale images.
+func table(g *graph.Graph, values []float64, t *graph.Node, dtype dtypes.DType) *graph.Node {
+	v := graph.ConvertDType(graph.Const(g, values), dtype)
+	at := graph.Gather(v, graph.InsertAxes(graph.AddScalar(t, -1), -1))
+	return graph.Reshape(at, t.Shape().Dim(0), 1, 1, 1)
+}
+
+// Loss is the simple loss of Ho et al.: for each image x_0 (inputs[0], in [0, 1]; the
+// labels in inputs[1] when conditioned), a timestep t uniform in 1..T and noise eps,
+// the mean squared error of the network's prediction of eps from x_t =
+// sqrt(alphabar_t) x_0 + sqrt(1 - alphabar_t) eps.
+func (m *Model) Loss(scope *model.Scope, inputs []*graph.Node) (*graph.Node, []fit.Metric) {
+	c := m.Cfg
+	x0 := graph.AddScalar(graph.MulScalar(inputs[0], 2), -1)
+	g, b := x0.Graph(), x0.Shape().Dim(0)
+	// t = 1 + floor(u T) for u uniform in [0, 1): GoMLX v0.28.8's RandomIntN fails on
+	// int32 shapes (it negates an unsigned value).
+	u := scope.RandomUniform(g, shapes.Make(dtypes.Float32, b))
+	t := graph.AddScalar(graph.ClipScalar(graph.ConvertDType(graph.StopGradient(graph.Floor(graph.MulScalar(u, float64(c.T)))), dtypes.Int32), 0, float64(c.T-1)), 1)
+	eps := scope.RandomNormal(g, x0.Shape())
+	ab := table(g, m.Sched.AlphaBar, t, x0.DType())
+	xt := graph.Add(graph.Mul(graph.Sqrt(ab), x0), graph.Mul(graph.Sqrt(graph.OneMinus(ab)), eps))
+	var y *graph.Node
+	if c.Classes > 0 {
+		// Drop the label to "none" (index Classes) with probability PUncond.
+		drop := graph.LessThan(scope.RandomUniform(g, shapes.Make(x0.DType(), b)), graph.Scalar(g, x0.DType(), c.PUncond))
+		y = graph.Where(drop, graph.Scalar(g, dtypes.Int32, c.Classes), inputs[1])
+	}
+	loss := graph.ReduceAllMean(graph.Square(graph.Sub(m.Noise(scope, xt, t, y), eps)))
+	return loss, nil
+}
+
+// Train fits the model to data (and its labels, when conditioned) for cfg.Steps
+// minibatches in an order fixed by cfg.Seed, resuming from cfg.CheckpointDir.
+func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config) (*fit.History, error) {
+	c := m.Cfg
+	if err := data.Check(c.H, c.W, c.C); err != nil {
+		return nil, fmt.Errorf("diffusion: %w", err)
+	}
+	if c.Classes > 0 && (len(data.Labels) != data.N || len(data.Classes) != c.Classes) {
+		return nil, fmt.Errorf("diffusion: the model is conditioned on %d classes; %s has %d labels in %d classes",
+			c.Classes, data.Name, len(data.Labels), len(data.Classes))
+	}
+	cfg.Meta = fit.ModelMeta(ModelName, c, data)
+	return fit.Train(ctx, m.Backend, m.Store, cfg, fit.ImageDraw(data, c.BatchSize, cfg.Seed, c.Classes > 0, nil), m.Updates()...)
+}
+
+// Updates is the model's training step: Adam on Loss, for Train and the bench.
+func (m *Model) Updates() []fit.Update {
+	return []fit.Update{{Name: ModelName, Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done()}}
+}
+
+// Load rebuilds a model saved by Train or models.Save from dir.
+func Load(dir string) (*Model, error) { return models.LoadAs(dir, ModelName, New) }
+
+// PredictNoise runs the noise predictor on n images x (in [-1, 1]) at timestep t, with
+// labels (nil: none; the value Classes also means none).
+func (m *Model) PredictNoise(x []float32, t int, labels []int32, n int) ([]float32, error) {
+	c := m.Cfg
+	d := c.H * c.W * c.C
+	if len(x) != n*d || (labels != nil && len(labels) != n) {
+		return nil, fmt.Errorf("diffusion: %d values and %d labels for %d images of %d", len(x), len(labels), n, d)
+	}
+	// One float row per image: its pixels, the timestep and the label (the Mapper feeds
+	// one array, chunk by chunk; the graph splits it again).
+	in := make([]float32, 0, n*(d+2))
+	for i := range n {
+		y := float32(c.Classes)
+		if labels != nil {
+			y = float32(labels[i])
+		}
+		in = append(in, x[i*d:(i+1)*d]...)
+		in = append(in, float32(t), y)
+	}
+	return m.Run("diffusion/eps", func(scope *model.Scope, row *graph.Node) *graph.Node {
+		b := row.Shape().Dim(0)
+		img := graph.Reshape(graph.Slice(row, graph.AxisRange(), graph.AxisRange(0, d)), b, c.H, c.W, c.C)
+		tt := graph.ConvertDType(graph.Reshape(graph.Slice(row, graph.AxisRange(), graph.AxisElem(d)), b), dtypes.Int32)
+		var y *graph.Node
+		if c.Classes > 0 {
+			y = graph.ConvertDType(graph.Reshape(graph.Slice(row, graph.AxisRange(), graph.AxisElem(d+1)), b), dtypes.Int32)
+		}
+		return m.Noise(scope, img, tt, y)
+	}, in, n, d+2)
+}
