@@ -19,6 +19,7 @@ import (
 	"github.com/genlab-go/genlab/models/ae"
 	"github.com/genlab-go/genlab/models/cyclegan"
 	"github.com/genlab-go/genlab/models/dbvae"
+	"github.com/genlab-go/genlab/models/detector"
 	"github.com/genlab-go/genlab/models/diffusion"
 	"github.com/genlab-go/genlab/models/gan"
 	"github.com/genlab-go/genlab/models/pix2pix"
@@ -46,8 +47,8 @@ type Case struct {
 // DCGAN with batch norm where Radford et al. put it), and pix2pix and cyclegan at their
 // defaults (64x64; batches of 8 pairs and of 1 image per domain), and the age
 // regressor (64x64 faces, batches of 64), the gated PixelCNN (binary 28x28 digits,
-// batches of 32), the DB-VAE (32x32 faces and objects, batches of 64) and the diffusion
-// model's noise predictor (28x28 digits, batches of 64).
+// batches of 32), the face detector and the DB-VAE (32x32 faces and objects, batches of
+// 64) and the diffusion model's noise predictor (28x28 digits, batches of 64).
 func Cases() []Case {
 	return []Case{
 		{Name: "mlp_vae", Batch: 128, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
@@ -86,18 +87,21 @@ func Cases() []Case {
 			adam := fit.Update{Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done()}
 			return stepper(m.Host, []fit.Update{adam}, binaryBatch(c.BatchSize))
 		}},
+		{Name: "detector", Batch: detector.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			c := detector.DefaultConfig()
+			m, err := detector.New(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			return stepper(m.Host, m.Updates(), uniformBatch(c.BatchSize, c.H, c.W, c.C), faceLabels(c.BatchSize))
+		}},
 		{Name: "dbvae", Batch: dbvae.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
 			c := dbvae.DefaultConfig()
 			m, err := dbvae.New(c)
 			if err != nil {
 				return nil, nil, err
 			}
-			labels := make([]int32, c.BatchSize) // half faces, half objects, as its batches
-			for i := range c.BatchSize / 2 {
-				labels[i] = 1
-			}
-			return stepper(m.Host(), m.Updates(), uniformBatch(c.BatchSize, c.H, c.W, c.C),
-				tensors.FromFlatDataAndDimensions(labels, c.BatchSize))
+			return stepper(m.Host(), m.Updates(), uniformBatch(c.BatchSize, c.H, c.W, c.C), faceLabels(c.BatchSize))
 		}},
 		{Name: "diffusion", Batch: diffusion.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
 			c := diffusion.DefaultConfig()
@@ -146,6 +150,16 @@ func regressorStep(c regressor.Config) (*fit.Stepper, [][]*tensors.Tensor, error
 	adam := fit.Update{Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done()}
 	return stepper(m.Host, []fit.Update{adam},
 		uniformBatch(c.BatchSize, c.H, c.W, c.C), tensors.FromFlatDataAndDimensions(targets, c.BatchSize))
+}
+
+// faceLabels are a detector's labels for a batch of n: half faces (1), then half
+// objects (0), as its batches come.
+func faceLabels(n int) *tensors.Tensor {
+	labels := make([]int32, n)
+	for i := range n / 2 {
+		labels[i] = 1
+	}
+	return tensors.FromFlatDataAndDimensions(labels, n)
 }
 
 // uniformBatch is a fixed batch of n images of uniform noise in [0, 1] (the peer draws

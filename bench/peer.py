@@ -323,6 +323,27 @@ class PixelCNN(nn.Module):
         return loss.item()
 
 
+class Detector(nn.Module):
+    # models/detector at its defaults: the DB-VAE's encoder body (k4 s2 p1 convs of 32,
+    # 64, 64, 128 channels, 32 -> 2, LeakyReLU 0.3) and a dense face logit; the binary
+    # cross-entropy; Adam(5e-4). Batches of 64, half faces.
+    def __init__(self):
+        super().__init__()
+        layers, prev = [], 3
+        for ch in (32, 64, 64, 128):
+            layers += [nn.Conv2d(prev, ch, 4, 2, 1), nn.LeakyReLU(0.3)]
+            prev = ch
+        self.net = nn.Sequential(*layers, nn.Flatten(), nn.Linear(512, 1))
+        self.opt = torch.optim.Adam(self.parameters(), lr=5e-4)
+
+    def step(self, x, y):
+        loss = F.binary_cross_entropy_with_logits(self.net(x).squeeze(1), y)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
 class DBVAE(nn.Module):
     # models/dbvae at its defaults: 32x32x3, k4 s2 p1 convs of 32, 64, 64, 128 channels
     # (32 -> 2) with LeakyReLU 0.3, heads for the face logit and a 16-d code (mu, logvar);
@@ -430,7 +451,7 @@ class Diffusion(nn.Module):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "dbvae", "diffusion"])
+    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion"])
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
@@ -456,10 +477,10 @@ def main():
     elif a.model == "diffusion":
         diff = Diffusion()
         step = lambda: diff.step(x[:64])
-    elif a.model == "dbvae":
-        dbv, imgs = DBVAE(), torch.rand(64, 3, 32, 32)
+    elif a.model in ("detector", "dbvae"):
+        net, imgs = (Detector() if a.model == "detector" else DBVAE()), torch.rand(64, 3, 32, 32)
         faces = (torch.arange(64) < 32).float()
-        step = lambda: dbv.step(imgs, faces)
+        step = lambda: net.step(imgs, faces)
     elif a.model.startswith("dcgan"):
         gan = DCGAN(bn=a.model == "dcgan_bn")
         step = lambda: gan.step(x)

@@ -148,7 +148,7 @@ func TestCLISmoke(t *testing.T) {
 	if !strings.Contains(out, "math.Exp: fast path") {
 		t.Errorf("genlab bench run without GODEBUG does not say math.Exp takes its fast path:\n%s", out)
 	}
-	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "dbvae", "diffusion"} {
+	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion"} {
 		if !regexp.MustCompile(`(?m)^bench model=` + name + ` batch=[0-9]+ genlab_steps_per_s=[0-9.]+$`).MatchString(out) {
 			t.Errorf("bench output lacks model %s:\n%s", name, out)
 		}

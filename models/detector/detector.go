@@ -125,9 +125,12 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 		return nil, err
 	}
 	cfg.Meta = fit.ModelMeta(ModelName, m.Cfg, data)
-	return fit.Train(ctx, m.Backend, m.Store, cfg, b.Draw, fit.Update{
-		Name: ModelName, Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done(),
-	})
+	return fit.Train(ctx, m.Backend, m.Store, cfg, b.Draw, m.Updates()...)
+}
+
+// Updates is the detector's training step: Adam on Loss, for Train and the bench.
+func (m *Model) Updates() []fit.Update {
+	return []fit.Update{{Name: ModelName, Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done()}}
 }
 
 // Load rebuilds a model saved by Train or models.Save from dir.
