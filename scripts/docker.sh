@@ -105,7 +105,7 @@ build() {
 	done
 	cp /etc/ssl/certs/ca-certificates.crt "$ctx/ca.crt"
 	say "building $IMAGE from $(git rev-parse --short HEAD) with $version (log: $WORK/build.log)"
-	docker build --network host --progress plain \
+	docker build --network host \
 		--build-arg GOPROXY="$(go env GOPROXY)" --build-arg GOSUMDB="$(go env GOSUMDB)" \
 		-t "$IMAGE" "$ctx" >"$WORK/build.log" 2>&1 || die "docker build failed: $(tail -20 "$WORK/build.log")"
 	rm -rf "$ctx"
