@@ -10,6 +10,7 @@ package backend
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -80,6 +81,7 @@ func New(config string) (compute.Backend, error) {
 	if strings.HasPrefix(config, "go") {
 		warnSlowExp()
 	}
+	quietCUDACheck(config)
 	b, err := newQuiet(Resolved(config))
 	if err != nil {
 		return nil, fmt.Errorf("backend %q: %w (GOMLX_BACKEND=go selects the pure-Go backend; "+
@@ -87,6 +89,40 @@ func New(config string) (compute.Backend, error) {
 	}
 	cached[config] = b
 	return b, nil
+}
+
+// cudaCheckEnv turns off go-xla's check for NVIDIA's libraries beside a CUDA plugin.
+const cudaCheckEnv = "GOPJRT_CUDA_CHECKS"
+
+// quietCUDACheck silences a false alarm. go-xla (v0.4.5) looks for NVIDIA's libraries in
+// the folder beside the CUDA plugin's folder and, not finding them there, warns at every
+// start that the plugin will likely fail. JAX's plugin
+// (site-packages/jax_plugins/xla_cuda13/xla_cuda_plugin.so) finds them one level higher,
+// in site-packages/nvidia/, through the RPATH it was built with, and runs. So when a
+// plugin given by path has that folder two levels up, the check is turned off; any
+// other layout keeps the warning, which may then be true. A user's own setting of
+// GOPJRT_CUDA_CHECKS is left alone.
+func quietCUDACheck(config string) {
+	plugin, ok := strings.CutPrefix(config, "xla:")
+	if !ok || !filepath.IsAbs(plugin) {
+		return
+	}
+	if _, set := os.LookupEnv(cudaCheckEnv); set {
+		return
+	}
+	if jaxNVIDIALibs(plugin) != "" {
+		_ = os.Setenv(cudaCheckEnv, "0")
+	}
+}
+
+// jaxNVIDIALibs returns the nvidia/ folder two levels above plugin (JAX's layout), or ""
+// when there is none.
+func jaxNVIDIALibs(plugin string) string {
+	dir := filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(plugin))), "nvidia")
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return dir
+	}
+	return ""
 }
 
 // MustNew is New that panics on error, for notebooks and examples.

@@ -1,6 +1,10 @@
 package backend
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 func TestResolved(t *testing.T) {
 	t.Setenv(EnvVar, "")
@@ -31,5 +35,36 @@ func TestNewGivesOneBackendPerConfig(t *testing.T) {
 	}
 	if _, err := New("nosuchbackend"); err == nil {
 		t.Error("an unknown backend: no error")
+	}
+}
+
+// JAX's layout: site-packages/jax_plugins/xla_cuda13/xla_cuda_plugin.so beside
+// site-packages/nvidia/. go-xla's false alarm is turned off there and only there.
+func TestQuietCUDACheck(t *testing.T) {
+	site := t.TempDir()
+	plugin := filepath.Join(site, "jax_plugins", "xla_cuda13", "xla_cuda_plugin.so")
+	if err := os.MkdirAll(filepath.Dir(plugin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	check := func(config, want string) {
+		t.Helper()
+		os.Unsetenv(cudaCheckEnv)
+		quietCUDACheck(config)
+		if got := os.Getenv(cudaCheckEnv); got != want {
+			t.Errorf("quietCUDACheck(%q): %s=%q, want %q", config, cudaCheckEnv, got, want)
+		}
+	}
+	t.Setenv(cudaCheckEnv, "") // restored after the test
+	check("xla:"+plugin, "")   // no nvidia/ yet: the warning may be true
+	if err := os.Mkdir(filepath.Join(site, "nvidia"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	check("xla:"+plugin, "0")
+	check("xla:cuda", "") // a plugin by name: go-xla's own layout, its check stands
+	check("go", "")
+	t.Setenv(cudaCheckEnv, "1") // the user's choice wins
+	quietCUDACheck("xla:" + plugin)
+	if got := os.Getenv(cudaCheckEnv); got != "1" {
+		t.Errorf("a user's %s=1 was changed to %q", cudaCheckEnv, got)
 	}
 }

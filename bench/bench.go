@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/genlab-go/genlab/backend"
@@ -272,14 +273,24 @@ func (r *Runner) Time(warmup, steps int) (Result, error) {
 	return res, nil
 }
 
-// Settings describes genlab's side of the comparison.
-func Settings() string {
-	exp := "fast path"
-	if backend.SlowExp() {
-		exp = "slow path (run with GODEBUG=" + backend.ExpSetting + ")"
+// Settings describes genlab's side of the comparison: the backend the cases really run
+// on (GoMLX's own description of it: the pure-Go backend and its parallelism, or XLA and
+// its PJRT plugin), the build and, on the pure-Go backend, math.Exp's path.
+func Settings() (string, error) {
+	b, err := backend.New("")
+	if err != nil {
+		return "", err
 	}
-	return fmt.Sprintf("genlab: GoMLX pure-Go backend %q, GOEXPERIMENT=simd build: %v, math.Exp: %s",
-		backend.Resolved(""), backend.SIMD, exp)
+	s := fmt.Sprintf("genlab: GoMLX backend %q (%s, %d device(s)), GOEXPERIMENT=simd build: %v",
+		backend.Resolved(""), b.Description(), b.NumDevices(), backend.SIMD)
+	if strings.HasPrefix(backend.Resolved(""), "go") {
+		exp := "fast path"
+		if backend.SlowExp() {
+			exp = "slow path (run with GODEBUG=" + backend.ExpSetting + ")"
+		}
+		s += ", math.Exp: " + exp
+	}
+	return s, nil
 }
 
 // PeerEnv is the environment the PyTorch peer runs with: OpenBLAS single-threaded
@@ -291,11 +302,16 @@ var PeerEnv = []string{"OPENBLAS_NUM_THREADS=1", "OMP_WAIT_POLICY=PASSIVE"}
 type Peer struct {
 	Python  string // interpreter with torch (Debian's python3-torch: /usr/bin/python3)
 	Threads int    // torch.set_num_threads
+	Device  string // torch device: cpu, or cuda to time the peer on a GPU beside XLA
 	script  string
 }
 
-// NewPeer writes the embedded peer script to a temporary file.
-func NewPeer(python string, threads int) (*Peer, error) {
+// NewPeer writes the embedded peer script to a temporary file and checks that python
+// has torch and, for device cuda, a GPU torch can use.
+func NewPeer(python string, threads int, device string) (*Peer, error) {
+	if device != "cpu" && device != "cuda" {
+		return nil, fmt.Errorf("bench: unknown peer device %q (want cpu or cuda)", device)
+	}
 	dir, err := os.MkdirTemp("", "genlab-bench")
 	if err != nil {
 		return nil, err
@@ -304,10 +320,18 @@ func NewPeer(python string, threads int) (*Peer, error) {
 	if err := os.WriteFile(path, PeerScript, 0o644); err != nil {
 		return nil, err
 	}
-	p := &Peer{Python: python, Threads: threads, script: path}
+	p := &Peer{Python: python, Threads: threads, Device: device, script: path}
 	if out, err := exec.Command(python, "-c", "import torch").CombinedOutput(); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("bench: %s cannot import torch (apt-get install python3-torch libopenblas0): %v\n%s", python, err, out)
+	}
+	if device == "cuda" {
+		out, err := exec.Command(python, "-c", "import torch; assert torch.cuda.is_available(), 'torch.cuda.is_available() is False'").CombinedOutput()
+		if err != nil {
+			p.Close()
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			return nil, fmt.Errorf("bench: %s has no CUDA device for the peer (a torch built with CUDA and a GPU are needed): %v: %s", python, err, lines[len(lines)-1])
+		}
 	}
 	return p, nil
 }
@@ -326,7 +350,7 @@ type PeerResult struct {
 // Time runs the peer's warmup and timed steps for the named case.
 func (p *Peer) Time(name string, warmup, steps int) (PeerResult, error) {
 	cmd := exec.Command(p.Python, p.script, "--model", name, "--warmup", fmt.Sprint(warmup),
-		"--steps", fmt.Sprint(steps), "--threads", fmt.Sprint(p.Threads))
+		"--steps", fmt.Sprint(steps), "--threads", fmt.Sprint(p.Threads), "--device", p.Device)
 	cmd.Env = append(os.Environ(), PeerEnv...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

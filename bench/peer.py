@@ -456,9 +456,18 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
+    if a.device == "cuda":
+        # Every tensor and parameter the cases make lands on the GPU, with no change to
+        # the models: torch >= 2.0 sets the default device, older ones the default type.
+        if hasattr(torch, "set_default_device"):
+            torch.set_default_device("cuda")
+        else:
+            torch.set_default_tensor_type(torch.cuda.FloatTensor)
+    sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
     batch = 64 if a.model.startswith("dcgan") else 128
     x = (torch.rand(batch, 1, 28, 28) < 0.3).float()  # a fixed binary batch, as genlab's
     if a.model == "pix2pix":
@@ -490,13 +499,17 @@ def main():
         step = lambda: vae_step(model, opt, x)
     for _ in range(a.warmup):
         first = step()
+    sync()
     t0 = time.perf_counter()
     for _ in range(a.steps):
         last = step()
+    sync()  # CUDA runs asynchronously: the clock stops when the GPU is done
     rate = a.steps / (time.perf_counter() - t0)
     settings = "torch %s, torch.set_num_threads(%d), OPENBLAS_NUM_THREADS=%s, OMP_WAIT_POLICY=%s" % (
         torch.__version__, torch.get_num_threads(), os.environ.get("OPENBLAS_NUM_THREADS", "unset"),
         os.environ.get("OMP_WAIT_POLICY", "unset"))
+    if a.device == "cuda":
+        settings += ", device cuda (%s)" % torch.cuda.get_device_name(0)
     print(json.dumps({"model": a.model, "steps_per_s": rate, "loss_first": first, "loss_last": last,
                       "settings": settings}))
 

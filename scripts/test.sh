@@ -16,6 +16,10 @@ export GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
 export GODEBUG="${GODEBUG:+$GODEBUG,}cpu.fma=off"
 export GENLAB_DATA="${GENLAB_DATA:-$(cd .. && pwd)/shared/datasets}"
 go vet ./...
+# The GPU build (GoMLX's XLA backend, -tags xla) is vetted and compiled too, so that it
+# never rots on machines without a GPU: it needs no cgo and no plugin to build.
+go vet -tags xla ./backend/... ./cmd/genlab
+go build -tags xla -o /dev/null ./cmd/genlab
 # Every test runs: one whose data or tools are missing fails unless
 # GENLAB_TEST_SKIP_MISSING=1 asks for skipping. testsum prints go test's usual lines and
 # ends with one that counts what passed, was skipped (with why) and failed.

@@ -1,8 +1,10 @@
 //go:build xla
 
 // Package xla links GoMLX's XLA backend (through PJRT, for CUDA GPUs) into a genlab
-// binary. It is behind the `xla` build tag because it needs cgo and a PJRT plugin at run
-// time; the default build stays pure Go.
+// binary. It is behind the `xla` build tag because it loads a PJRT plugin at run time
+// and makes the binary larger; the default build stays pure Go. It builds without cgo
+// and without the plugin (scripts/test.sh compiles it on every run), so a GPU build can
+// be made on any machine and carried to the GPU.
 //
 //	go build -tags xla -o bin/genlab ./cmd/genlab
 //	GOMLX_BACKEND=xla:cuda bin/genlab train vae ...        # plugin installed by GoMLX's installer

@@ -17,6 +17,7 @@ func cmdBench(args []string, out io.Writer) error {
 	peerName := fset.String("peer", "", "also time the same steps in this peer: pytorch")
 	python := fset.String("python", "/usr/bin/python3", "Python interpreter with torch (the peer)")
 	threads := fset.Int("threads", 2, "the peer's torch.set_num_threads")
+	device := fset.String("device", "cpu", "the peer's torch device: cpu, or cuda beside genlab on XLA's CUDA plugin")
 	only := fset.String("models", "", "comma-separated models (default: all)")
 	steps := fset.Int("steps", 20, "timed steps per round")
 	warmup := fset.Int("warmup", 3, "untimed steps before each timing")
@@ -30,7 +31,7 @@ func cmdBench(args []string, out io.Writer) error {
 	case "":
 	case "pytorch":
 		var err error
-		if peer, err = bench.NewPeer(*python, *threads); err != nil {
+		if peer, err = bench.NewPeer(*python, *threads, *device); err != nil {
 			return err
 		}
 		defer peer.Close()
@@ -49,9 +50,13 @@ func cmdBench(args []string, out io.Writer) error {
 		}
 		cases = picked
 	}
-	fmt.Fprintf(out, "# %s, %d CPUs\n", bench.Settings(), runtime.NumCPU())
+	settings, err := bench.Settings()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "# %s, %d CPUs\n", settings, runtime.NumCPU())
 	if peer != nil {
-		fmt.Fprintf(out, "# peer: PyTorch CPU via %s, torch.set_num_threads(%d), %s\n", *python, *threads, strings.Join(bench.PeerEnv, " "))
+		fmt.Fprintf(out, "# peer: PyTorch on %s via %s, torch.set_num_threads(%d), %s\n", *device, *python, *threads, strings.Join(bench.PeerEnv, " "))
 	}
 	var ratios []float64
 	for _, cs := range cases {

@@ -148,6 +148,13 @@ func TestCLISmoke(t *testing.T) {
 	if !strings.Contains(out, "math.Exp: fast path") {
 		t.Errorf("genlab bench run without GODEBUG does not say math.Exp takes its fast path:\n%s", out)
 	}
+	// The header names the backend the cases ran on, in GoMLX's words (XLA says its plugin).
+	if !strings.Contains(out, "Go Portable Compute Backend") {
+		t.Errorf("genlab bench does not say which backend it ran on:\n%s", out)
+	}
+	if raw, err := exec.Command(bin, "bench", "--peer", "pytorch", "--device", "tpu", "--models", "mlp_vae").CombinedOutput(); err == nil || !strings.Contains(string(raw), "unknown peer device") {
+		t.Errorf("genlab bench --device tpu: want an unknown-device error, got %v:\n%s", err, raw)
+	}
 	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion"} {
 		if !regexp.MustCompile(`(?m)^bench model=` + name + ` batch=[0-9]+ genlab_steps_per_s=[0-9.]+$`).MatchString(out) {
 			t.Errorf("bench output lacks model %s:\n%s", name, out)
