@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -102,9 +104,16 @@ func TestNotebooksCommittedWithoutOutputs(t *testing.T) {
 // measures the peak resident memory of the notebook's processes (Jupyter, the kernel,
 // the cell being run) and fails above the 2 GiB a learner's laptop can give.
 //
-// With $GENLAB_NOTEBOOK_FULL=1 it runs the notebooks at their lecture budgets instead
+// With $GENLAB_NOTEBOOK_FULL=1 it runs the notebooks at their full budgets instead
 // (hours on 2 cores): what the README's times and peaks come from, e.g.
 // GENLAB_NOTEBOOK_FULL=1 go test -v -timeout 0 -run TestNotebooksExecute/02 ./notebooks.
+// The runs such a run leaves in $GENLAB_NOTEBOOK_OUT/runs are the course's checkpoints.
+// With $GENLAB_NOTEBOOK_CHECKPOINTS=DIR it runs them in lecture mode: full budgets, the
+// runs folder seeded from DIR first (scripts/seed-runs.sh), as the course image does.
+//
+// Last, it renders the notebooks it executed as the course's HTML pages
+// (scripts/course.sh --executed) and opens the index and a notebook's page in headless
+// Chromium: every figure must decode and draw.
 //
 // It needs Jupyter and the GoNB kernel (scripts/setup.sh installs both); without them it
 // fails (see testenv.Missing).
@@ -136,6 +145,21 @@ func TestNotebooksExecute(t *testing.T) {
 	if os.Getenv("GENLAB_NOTEBOOK_FULL") != "" {
 		smoke, cellTimeout = "0", "14400"
 	}
+	if ckpts := os.Getenv("GENLAB_NOTEBOOK_CHECKPOINTS"); ckpts != "" {
+		smoke, cellTimeout = "0", "14400"
+		seed := exec.Command("bash", filepath.Join(testenv.Root(t), "scripts", "seed-runs.sh"), ckpts, filepath.Join(out, "runs"))
+		if raw, err := seed.CombinedOutput(); err != nil {
+			t.Fatalf("seeding the runs from %s: %v\n%s", ckpts, err, raw)
+		} else {
+			t.Logf("lecture mode: %s", bytes.TrimSpace(raw))
+		}
+	}
+	executed := 0
+	defer func() {
+		if executed > 0 && !t.Failed() {
+			checkRenderedCourse(t, out)
+		}
+	}()
 	for _, path := range notebooks(t) {
 		name := filepath.Base(path)
 		t.Run(strings.TrimSuffix(name, ".ipynb"), func(t *testing.T) {
@@ -180,6 +204,7 @@ func TestNotebooksExecute(t *testing.T) {
 				t.Errorf("%s displayed no figure", name)
 			}
 			t.Logf("%s: %d figures, %s, peak memory %d MiB", name, images, time.Since(start).Round(time.Second), peakMiB)
+			executed++
 		})
 	}
 }
@@ -198,4 +223,92 @@ func tail(s string, n int) string {
 		return "..." + s[len(s)-n:]
 	}
 	return s
+}
+
+// checkRenderedCourse renders the notebooks executed in dir (scripts/course.sh
+// --executed) and opens the index and the last notebook's page in headless Chromium,
+// with a probe that counts the page's images and those that decoded to a picture.
+// It runs in the parent test, not as a subtest, so that a -run filter naming notebooks
+// still renders them.
+func checkRenderedCourse(t *testing.T, dir string) {
+	chromium, err := exec.LookPath("chromium-headless-shell")
+	if err != nil {
+		testenv.Missing(t, "chromium-headless-shell renders the course pages (scripts/setup.sh installs it)")
+	}
+	html := filepath.Join(dir, "html")
+	render := exec.Command("bash", filepath.Join(testenv.Root(t), "scripts", "course.sh"), "--executed", dir, html)
+	if raw, err := render.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/course.sh --executed: %v\n%s", err, raw)
+	}
+	index := filepath.Join(html, "index.html")
+	links := regexp.MustCompile(`href="([0-9]{2}_[a-z0-9_]+\.html)"`).FindAllStringSubmatch(readFile(t, index), -1)
+	if len(links) == 0 {
+		t.Fatalf("%s links no notebook page", index)
+	}
+	for _, l := range links {
+		if _, err := os.Stat(filepath.Join(html, l[1])); err != nil {
+			t.Errorf("the index links %s: %v", l[1], err)
+		}
+	}
+	if n, ok := figuresDrawn(t, chromium, index); n != 0 || !ok {
+		t.Errorf("the index page did not load in Chromium (images %d, probe ran %v)", n, ok)
+	}
+	page := filepath.Join(html, links[len(links)-1][1])
+	n, ok := figuresDrawn(t, chromium, page)
+	if !ok {
+		t.Errorf("%s: some figures did not draw in Chromium", page)
+	}
+	if n == 0 {
+		t.Errorf("%s: no figures in Chromium", page)
+	}
+	t.Logf("rendered %d pages; %s draws %d figures in Chromium", len(links), filepath.Base(page), n)
+}
+
+// figuresDrawn loads a copy of page with a probe script in headless Chromium and returns
+// the number of images and whether the probe ran and every image decoded (naturalWidth
+// above zero). The page's own scripts from a CDN (MathJax, require.js) may fail offline;
+// the figures are inline PNGs and do not depend on them.
+func figuresDrawn(t *testing.T, chromium, page string) (int, bool) {
+	const probe = `<script>window.addEventListener("load", function () {
+  var all = document.images.length, drawn = 0;
+  for (var i = 0; i < all; i++) { if (document.images[i].complete && document.images[i].naturalWidth > 0) drawn++; }
+  document.body.setAttribute("data-genlab-figures", all + "/" + drawn);
+});</script>`
+	src := readFile(t, page)
+	i := strings.LastIndex(src, "</body>")
+	if i < 0 {
+		t.Fatalf("%s has no </body>", page)
+	}
+	probed := filepath.Join(t.TempDir(), filepath.Base(page))
+	if err := os.WriteFile(probed, []byte(src[:i]+probe+src[i:]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(chromium, "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000",
+		"--dump-dom", "file://"+probed)
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium %s: %v", page, err)
+	}
+	m := regexp.MustCompile(`data-genlab-figures="([0-9]+)/([0-9]+)"`).FindSubmatch(raw)
+	if m == nil {
+		return 0, false
+	}
+	all, drawn := atoi(t, string(m[1])), atoi(t, string(m[2]))
+	return all, all == drawn
+}
+
+func readFile(t *testing.T, path string) string {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+func atoi(t *testing.T, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

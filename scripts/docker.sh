@@ -18,7 +18,9 @@
 #     debootstrap, unless it exists;
 #   - stages the build context: this checkout's HEAD commit (a clone: uncommitted
 #     changes are not shipped), the host's Go toolchain (Go 1.26), the datasets from
-#     $GENLAB_DATA (default ../shared/datasets) and the host's CA bundle;
+#     $GENLAB_DATA (default ../shared/datasets), the course's checkpoints from
+#     $GENLAB_CHECKPOINTS if set (lecture mode; see scripts/seed-runs.sh) and the
+#     host's CA bundle;
 #   - builds with --network host (the build downloads Debian packages and Go modules);
 #   - tests: every notebook in smoke mode inside the container (about 15 minutes on two
 #     cores; GENLAB_DOCKER_NOTEBOOKS=00 runs only notebook 00), then Jupyter must answer
@@ -96,13 +98,16 @@ build() {
 
 	ctx="$WORK/context"
 	rm -rf "$ctx"
-	mkdir -p "$ctx/datasets"
+	mkdir -p "$ctx/datasets" "$ctx/checkpoints"
 	cp docker/Dockerfile "$ctx/"
 	git clone -q --no-hardlinks . "$ctx/genlab"
 	tar -C "$(dirname "$goroot")" -cf "$ctx/go.tar" "$(basename "$goroot")"
 	for d in mnist fashion-mnist utkface maps imagenet-sample; do
 		cp -r "$DATA/$d" "$ctx/datasets/"
 	done
+	if [ -n "${GENLAB_CHECKPOINTS:-}" ]; then
+		bash scripts/seed-runs.sh "$GENLAB_CHECKPOINTS" "$ctx/checkpoints"
+	fi
 	cp /etc/ssl/certs/ca-certificates.crt "$ctx/ca.crt"
 	say "building $IMAGE from $(git rev-parse --short HEAD) with $version (log: $WORK/build.log)"
 	docker build --network host \
@@ -128,7 +133,7 @@ smoke() {
 	token="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 	name="genlab-smoke-$$"
 	docker run -d --rm --name "$name" --network host -e JUPYTER_TOKEN="$token" "$IMAGE" \
-		jupyter notebook --ip=127.0.0.1 --port="$PORT" --no-browser >/dev/null
+		bash scripts/lab.sh --ip=127.0.0.1 --port="$PORT" >/dev/null
 	# shellcheck disable=SC2064
 	trap "docker rm -f $name >/dev/null 2>&1 || true; stop_daemon" EXIT
 	for _ in $(seq 60); do

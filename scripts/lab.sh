@@ -21,7 +21,13 @@ echo "lab: datasets from ${GENLAB_DATA:-$HOME/.cache/genlab/datasets (the defaul
 if [ -z "${GENLAB_DATA:-}" ]; then
 	echo "lab: to use a folder of datasets instead: GENLAB_DATA=/path/to/datasets bash scripts/lab.sh"
 fi
-# Notebooks write their checkpoints under notebooks/runs/ (or $GENLAB_RUNS).
+# Notebooks write their checkpoints under notebooks/runs/ (or $GENLAB_RUNS). Lecture
+# mode: $GENLAB_CHECKPOINTS (the course image sets it) holds the course's runs, trained
+# at full budget; each one the runs folder lacks is copied in, so that a notebook goes
+# straight to its figures. The learner's own runs are never overwritten.
+if [ -n "${GENLAB_CHECKPOINTS:-}" ]; then
+	bash scripts/seed-runs.sh "$GENLAB_CHECKPOINTS" "${GENLAB_RUNS:-notebooks/runs}"
+fi
 
 args=(--notebook-dir=notebooks)
 # Jupyter refuses to start as root without --allow-root (a container, a fresh VM).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the lab and the tests need, idempotently, on Debian 12 with Go 1.26:
-# Jupyter from Debian (no PyPI), the GoNB kernel pinned in go.mod as a tool, goimports
-# and gopls at pinned versions, and the kernel's environment (GOEXPERIMENT=simd, so
-# that notebook cells get GoMLX's SIMD matmul; PATH with the Go tools the kernel runs).
+# Jupyter and Chromium's headless shell from Debian (no PyPI), the GoNB kernel pinned in
+# go.mod as a tool, goimports and gopls at pinned versions, and the kernel's environment
+# (GOEXPERIMENT=simd, so that notebook cells get GoMLX's SIMD matmul; PATH with the Go
+# tools the kernel runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local
@@ -12,13 +13,17 @@ GOPLS_VERSION=v0.23.0     # gopls v0.24 needs Go 1.27
 
 say() { echo "setup: $*"; }
 
-if ! command -v jupyter-nbconvert >/dev/null || ! /usr/bin/python3 -c 'import nbclient, ipykernel, notebook' 2>/dev/null; then
-	say "installing Jupyter from Debian (about 1 minute)"
+# Chromium's headless shell opens the rendered course in the notebook test (it checks
+# that every figure draws).
+if ! command -v jupyter-nbconvert >/dev/null || ! /usr/bin/python3 -c 'import nbclient, ipykernel, notebook' 2>/dev/null ||
+	! command -v chromium-headless-shell >/dev/null; then
+	say "installing Jupyter and Chromium's headless shell from Debian (about 1 minute)"
 	SUDO=""
 	if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-		jupyter-notebook jupyter-nbconvert jupyter-client python3-ipykernel python3-nbclient >/dev/null
+		jupyter-notebook jupyter-nbconvert jupyter-client python3-ipykernel python3-nbclient \
+		chromium-headless-shell >/dev/null
 fi
 
 GOBIN="$(go env GOPATH)/bin"
