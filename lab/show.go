@@ -12,12 +12,18 @@ import (
 // InNotebook reports whether the code runs inside a GoNB notebook cell.
 func InNotebook() bool { return gonbui.IsNotebook }
 
-// Show displays an image.Image or a *plot.Plot inline in a GoNB notebook, as PNG; outside
-// a notebook it does nothing and returns nil. It returns an error for other types.
+// Show displays an image.Image or a *plot.Plot inline in a GoNB notebook, as PNG, and a
+// *Slider as HTML; outside a notebook it does nothing and returns nil. It returns an
+// error for other types.
 func Show(x any) error {
 	var png []byte
 	var err error
 	switch v := x.(type) {
+	case *Slider:
+		if InNotebook() {
+			gonbui.DisplayHTML(v.HTML())
+		}
+		return nil
 	case image.Image:
 		png, err = EncodePNG(v)
 	case *plot.Plot:

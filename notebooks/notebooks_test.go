@@ -231,10 +231,6 @@ func tail(s string, n int) string {
 // It runs in the parent test, not as a subtest, so that a -run filter naming notebooks
 // still renders them.
 func checkRenderedCourse(t *testing.T, dir string) {
-	chromium, err := exec.LookPath("chromium-headless-shell")
-	if err != nil {
-		testenv.Missing(t, "chromium-headless-shell renders the course pages (scripts/setup.sh installs it)")
-	}
 	html := filepath.Join(dir, "html")
 	render := exec.Command("bash", filepath.Join(testenv.Root(t), "scripts", "course.sh"), "--executed", dir, html)
 	if raw, err := render.CombinedOutput(); err != nil {
@@ -250,11 +246,11 @@ func checkRenderedCourse(t *testing.T, dir string) {
 			t.Errorf("the index links %s: %v", l[1], err)
 		}
 	}
-	if n, ok := figuresDrawn(t, chromium, index); n != 0 || !ok {
+	if n, ok := figuresDrawn(t, index); n != 0 || !ok {
 		t.Errorf("the index page did not load in Chromium (images %d, probe ran %v)", n, ok)
 	}
 	page := filepath.Join(html, links[len(links)-1][1])
-	n, ok := figuresDrawn(t, chromium, page)
+	n, ok := figuresDrawn(t, page)
 	if !ok {
 		t.Errorf("%s: some figures did not draw in Chromium", page)
 	}
@@ -268,7 +264,7 @@ func checkRenderedCourse(t *testing.T, dir string) {
 // the number of images and whether the probe ran and every image decoded (naturalWidth
 // above zero). The page's own scripts from a CDN (MathJax, require.js) may fail offline;
 // the figures are inline PNGs and do not depend on them.
-func figuresDrawn(t *testing.T, chromium, page string) (int, bool) {
+func figuresDrawn(t *testing.T, page string) (int, bool) {
 	const probe = `<script>window.addEventListener("load", function () {
   var all = document.images.length, drawn = 0;
   for (var i = 0; i < all; i++) { if (document.images[i].complete && document.images[i].naturalWidth > 0) drawn++; }
@@ -283,12 +279,7 @@ func figuresDrawn(t *testing.T, chromium, page string) (int, bool) {
 	if err := os.WriteFile(probed, []byte(src[:i]+probe+src[i:]), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(chromium, "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000",
-		"--dump-dom", "file://"+probed)
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("chromium %s: %v", page, err)
-	}
+	raw := testenv.DumpDOM(t, probed)
 	m := regexp.MustCompile(`data-genlab-figures="([0-9]+)/([0-9]+)"`).FindSubmatch(raw)
 	if m == nil {
 		return 0, false

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -113,4 +114,26 @@ func Detection(nFaces, nObjects, size int) *datasets.Images {
 		}
 	}
 	return d
+}
+
+// DumpDOM loads the HTML file page in Chromium's headless shell and returns the DOM
+// after its scripts have run (what a test's probe script wrote into it). Without the
+// browser (scripts/setup.sh installs it) the test fails, see Missing.
+func DumpDOM(t testing.TB, page string) []byte {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium-headless-shell")
+	if err != nil {
+		Missing(t, "chromium-headless-shell opens HTML pages in tests (scripts/setup.sh installs it)")
+	}
+	abs, err := filepath.Abs(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(chromium, "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000",
+		"--dump-dom", "file://"+abs)
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium %s: %v", page, err)
+	}
+	return raw
 }
