@@ -86,7 +86,9 @@ func TestSliderMovesInABrowser(t *testing.T) {
 	if m == nil {
 		t.Fatal("the probe did not run")
 	}
-	uri := func(r, p int) string { return "data:image/png;base64," + base64.StdEncoding.EncodeToString(s.Frames[r][p]) }
+	uri := func(r, p int) string {
+		return "data:image/png;base64," + base64.StdEncoding.EncodeToString(s.Frames[r][p])
+	}
 	want := []string{uri(0, 1), uri(0, 0) + "|-1", uri(1, 0) + "|-1", uri(1, 2) + "|1"}
 	got := strings.Fields(string(m[1]))
 	if len(got) != len(want) {
