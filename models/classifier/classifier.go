@@ -11,6 +11,7 @@ import (
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models"
+	"github.com/genlab-go/genlab/models/ae"
 	"github.com/genlab-go/genlab/models/blocks"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -90,17 +91,11 @@ func (m *Model) FeatureLayer(scope *model.Scope, x *graph.Node) *graph.Node {
 }
 
 // ConvFeatures is the classifier's body, shared with the models that read other things
-// off images (the age regressor): stride-2 convs of the given channels with leaky ReLUs,
-// then a dense ReLU layer of features units.
+// off images (the age regressor): the conv encoder's body (ae.ConvBody: stride-2 convs
+// of the given channels with leaky ReLUs, the same variables), then a dense ReLU layer
+// of features units.
 func ConvFeatures(scope *model.Scope, x *graph.Node, channels []int, features int) *graph.Node {
-	hs := blocks.HalvingSizes(x.Shape().Dim(1), len(channels))
-	for i, ch := range channels {
-		x = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Padding: blocks.Explicit(1)}.
-			Apply(scope.In("conv_%d", i), x)
-		x = activation.Apply(activation.TypeLeakyRelu, x)
-	}
-	x = graph.Reshape(x, x.Shape().Dim(0), -1)
-	return activation.Relu(blocks.Dense(scope, "features", x, features))
+	return activation.Relu(blocks.Dense(scope, "features", ae.ConvBody(scope, x, channels), features))
 }
 
 // Logits maps images to class logits [B, Classes].
