@@ -25,6 +25,7 @@ import (
 	"github.com/genlab-go/genlab/models/gan"
 	"github.com/genlab-go/genlab/models/pix2pix"
 	"github.com/genlab-go/genlab/models/pixelcnn"
+	"github.com/genlab-go/genlab/models/progan"
 	"github.com/genlab-go/genlab/models/regressor"
 	"github.com/genlab-go/genlab/models/vae"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -111,6 +112,16 @@ func Cases() []Case {
 				return nil, nil, err
 			}
 			return stepper(m.Host, m.Updates(), binaryBatch(c.BatchSize))
+		}},
+		// The growing GAN at its last stage (32x32 faces, no fade): a D update with the
+		// R1 penalty and a G update, both with style mixing.
+		{Name: "progan", Batch: progan.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			c := progan.DefaultConfig()
+			m, err := progan.New(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			return stepper(m.Host, m.Updates(c.Stages()-1, false), uniformBatch(c.BatchSize, c.H, c.W, c.C), tensors.FromScalar(float32(1)))
 		}},
 	}
 }

@@ -449,9 +449,137 @@ class Diffusion(nn.Module):
         return loss.item()
 
 
+class EqConv(nn.Module):
+    # genlab's blocks.EqConv: weights N(0, 1) scaled at run time by gain/sqrt(fan-in).
+    def __init__(self, cin, cout, k, gain=math.sqrt(2)):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(cout, cin, k, k))
+        self.b = nn.Parameter(torch.zeros(cout))
+        self.scale, self.pad = gain / math.sqrt(cin * k * k), k // 2
+
+    def forward(self, x):
+        return F.conv2d(x, self.w * self.scale, self.b, padding=self.pad)
+
+
+class EqLinear(nn.Module):
+    # genlab's blocks.EqDense: weights N(0, 1/lrmul^2) scaled by gain/sqrt(in)*lrmul.
+    def __init__(self, cin, cout, gain=math.sqrt(2), lrmul=1.0):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(cout, cin) / lrmul)
+        self.b = nn.Parameter(torch.zeros(cout))
+        self.scale, self.lrmul = gain / math.sqrt(cin) * lrmul, lrmul
+
+    def forward(self, x):
+        return F.linear(x, self.w * self.scale, self.b * self.lrmul)
+
+
+def lrelu(x):
+    return F.leaky_relu(x, 0.2)
+
+
+def adain(x, style):
+    c = x.shape[1]
+    scale, shift = 1 + style[:, :c], style[:, c:]
+    return F.instance_norm(x, eps=1e-8) * scale[:, :, None, None] + shift[:, :, None, None]
+
+
+def mbstd(x, group):
+    b, c, h, w = x.shape
+    y = x.view(group, b // group, c, h, w)
+    y = (y - y.mean(0)).pow(2).mean(0).add(1e-8).sqrt().mean([1, 2, 3])
+    y = y.view(1, b // group, 1, 1, 1).expand(group, b // group, 1, h, w).reshape(b, 1, h, w)
+    return torch.cat([x, y], 1)
+
+
+class ProGANG(nn.Module):
+    # genlab's progan at its last stage (no fade): 4 mapping layers (lrmul 0.01) on the
+    # pixel-normed code, a learned 4x4 constant, per resolution (4, 8, 16, 32; 128, 128,
+    # 64, 32 maps) [upsample, conv3x3] conv3x3 with AdaIN after each, toRGB 1x1.
+    def __init__(self, ch=(128, 128, 64, 32), latent=128, mapping=4):
+        super().__init__()
+        self.mapping = nn.ModuleList([EqLinear(latent, latent, lrmul=0.01) for _ in range(mapping)])
+        self.const = nn.Parameter(torch.ones(1, ch[0], 4, 4))
+        self.conv0 = nn.ModuleList([EqConv(ch[s - 1], ch[s], 3) if s > 0 else nn.Identity() for s in range(len(ch))])
+        self.conv1 = nn.ModuleList([EqConv(ch[s], ch[s], 3) for s in range(len(ch))])
+        self.style0 = nn.ModuleList([EqLinear(latent, 2 * c, gain=1) for c in ch])
+        self.style1 = nn.ModuleList([EqLinear(latent, 2 * c, gain=1) for c in ch])
+        self.rgb = EqConv(ch[-1], 3, 1, gain=1)
+
+    def map(self, z):
+        w = z * torch.rsqrt(z.pow(2).mean(1, keepdim=True) + 1e-8)
+        for layer in self.mapping:
+            w = lrelu(layer(w))
+        return w
+
+    def forward(self, ws):
+        x = self.const.expand(ws.shape[0], -1, -1, -1)
+        for s in range(len(self.conv1)):
+            if s > 0:
+                x = lrelu(self.conv0[s](F.interpolate(x, scale_factor=2, mode="nearest")))
+            x = adain(x, self.style0[s](ws[:, 2 * s]))
+            x = adain(lrelu(self.conv1[s](x)), self.style1[s](ws[:, 2 * s + 1]))
+        return self.rgb(x)
+
+
+class ProGAND(nn.Module):
+    def __init__(self, ch=(128, 128, 64, 32), group=4):
+        super().__init__()
+        n = len(ch)
+        self.group = group
+        self.rgb = EqConv(3, ch[-1], 1)
+        self.blocks = nn.ModuleList([nn.ModuleList([EqConv(ch[s], ch[s], 3), EqConv(ch[s], ch[s - 1], 3)])
+                                     for s in range(n - 1, 0, -1)])
+        self.conv = EqConv(ch[0] + 1, ch[0], 3)
+        self.dense = EqLinear(16 * ch[0], ch[0])
+        self.out = EqLinear(ch[0], 1, gain=1)
+
+    def forward(self, x):
+        h = lrelu(self.rgb(x))
+        for c0, c1 in self.blocks:
+            h = F.avg_pool2d(lrelu(c1(lrelu(c0(h)))), 2)
+        h = lrelu(self.conv(mbstd(h, self.group)))
+        return self.out(lrelu(self.dense(h.flatten(1)))).view(-1)
+
+
+class ProGAN:
+    # One D update (logistic loss + R1 penalty, gamma 10) and one G update, each with
+    # style mixing (two codes, a crossover layer, probability 0.9); Adam 1e-3, betas 0, 0.99.
+    def __init__(self, latent=128, layers=8):
+        self.G, self.D, self.latent, self.layers = ProGANG(latent=latent), ProGAND(), latent, layers
+        self.optG = torch.optim.Adam(self.G.parameters(), lr=1e-3, betas=(0.0, 0.99))
+        self.optD = torch.optim.Adam(self.D.parameters(), lr=1e-3, betas=(0.0, 0.99))
+
+    def styles(self, b):
+        w = self.G.map(torch.randn(2 * b, self.latent))
+        w1, w2 = w[:b], w[b:]
+        cut = self.layers
+        if torch.rand(()).item() < 0.9:
+            cut = int(torch.randint(1, self.layers, ()).item())
+        layer = torch.arange(self.layers).view(1, -1, 1)
+        return torch.where(layer < cut, w1[:, None], w2[:, None])
+
+    def step(self, x):
+        b = x.shape[0]
+        real = (x * 2 - 1).requires_grad_(True)
+        with torch.no_grad():
+            fake = self.G(self.styles(b))
+        lr, lf = self.D(real), self.D(fake)
+        g, = torch.autograd.grad(lr.sum(), real, create_graph=True)
+        r1 = g.pow(2).flatten(1).sum(1).mean()
+        lossD = F.softplus(-lr).mean() + F.softplus(lf).mean() + 5 * r1
+        self.optD.zero_grad(set_to_none=True)
+        lossD.backward()
+        self.optD.step()
+        lossG = F.softplus(-self.D(self.G(self.styles(b)))).mean()
+        self.optG.zero_grad(set_to_none=True)
+        lossG.backward()
+        self.optG.step()
+        return lossD.item() + lossG.item()
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion"])
+    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion", "progan"])
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
@@ -486,6 +614,9 @@ def main():
     elif a.model == "diffusion":
         diff = Diffusion()
         step = lambda: diff.step(x[:64])
+    elif a.model == "progan":
+        pg, faces = ProGAN(), torch.rand(32, 3, 32, 32)
+        step = lambda: pg.step(faces)
     elif a.model in ("detector", "dbvae"):
         net, imgs = (Detector() if a.model == "detector" else DBVAE()), torch.rand(64, 3, 32, 32)
         faces = (torch.arange(64) < 32).float()

@@ -190,17 +190,25 @@ func (v ckptVar) trainable() bool {
 
 // ReadMeta returns the metadata of dir's checkpoint without loading its variables.
 func ReadMeta(dir string) (map[string]string, error) {
+	h, err := headerOf(dir)
+	return h.Meta, err
+}
+
+// CheckpointStep returns the step dir's checkpoint holds, without loading its
+// variables: where a run trained in stages resumes.
+func CheckpointStep(dir string) (int, error) {
+	h, err := headerOf(dir)
+	return int(h.Step), err
+}
+
+func headerOf(dir string) (ckptHeader, error) {
 	path := filepath.Join(dir, CheckpointFile)
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("fit: no checkpoint: %w", err)
+		return ckptHeader{}, fmt.Errorf("fit: no checkpoint: %w", err)
 	}
 	defer f.Close()
-	h, err := readHeader(bufio.NewReader(f), path)
-	if err != nil {
-		return nil, err
-	}
-	return h.Meta, nil
+	return readHeader(bufio.NewReader(f), path)
 }
 
 // corrupt is the error for a checkpoint at path that cannot be trusted.

@@ -71,6 +71,14 @@ type Config struct {
 	// included) with the step it holds: to draw samples over training, say. An error
 	// stops the run; the checkpoint is already written.
 	OnCheckpoint func(step int) error
+	// Continue, if set, is the history of a run that this one continues in the same
+	// store and process, with other updates: a model trained in stages whose graphs
+	// differ (a GAN that grows). The run starts at Continue.EndStep with the store as it
+	// is (its weights, optimizer state and random state; nothing is reseeded, and a
+	// checkpoint in CheckpointDir is not read: that run wrote it from this store), its
+	// records, wall time and start step carry on from Continue's, and its checkpoints'
+	// manifests record one part for the process, not one per stage.
+	Continue *History
 }
 
 // DefaultConfig is 1000 steps, seed 1, no checkpoints, progress on stderr (on stdout
@@ -125,6 +133,11 @@ type History struct {
 	EndStep   int // step the model is at: StartStep when the checkpoint had cfg.Steps already
 	Wall      time.Duration
 	StepsPerS float64
+
+	// What a run that continues this one (Config.Continue) needs for its manifests:
+	// the parts of the run before this process, and the step this process began at.
+	runs []Build
+	from int
 }
 
 // Series returns the (step, value) pairs of one update's loss (name "loss") or metric.
@@ -203,7 +216,13 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		}
 	}
 	var runs []Build // the parts before it
-	if HasCheckpoint(cfg.CheckpointDir) {
+	var prevWall time.Duration
+	switch {
+	case cfg.Continue != nil:
+		start = cfg.Continue.EndStep
+		hist.Records = slices.Clone(cfg.Continue.Records)
+		runs, prevWall = cfg.Continue.runs, cfg.Continue.Wall
+	case HasCheckpoint(cfg.CheckpointDir):
 		s, meta, err := Load(cfg.CheckpointDir, store)
 		if err != nil {
 			return nil, err
@@ -227,9 +246,17 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 			}
 		}
 		report(cfg.Progress, "fit: resumed from %s at step %d\n", cfg.CheckpointDir, start)
-	} else if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
-		return nil, fmt.Errorf("fit: seeding: %w", err)
+	default:
+		if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
+			return nil, fmt.Errorf("fit: seeding: %w", err)
+		}
 	}
+	from := start // where this process's part of the run began
+	hist.StartStep = start
+	if cfg.Continue != nil {
+		from, hist.StartStep = cfg.Continue.from, cfg.Continue.StartStep
+	}
+	hist.runs, hist.from = runs, from
 
 	stepper, err := NewStepper(backend, store, updates...)
 	if err != nil {
@@ -237,7 +264,6 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 	}
 	defer stepper.Close()
 
-	hist.StartStep = start
 	t0 := time.Now()
 	reports := max(cfg.Reports, 1)
 	every := max((cfg.Steps-start)/reports, 1)
@@ -258,7 +284,7 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		}
 		meta[historyKey] = string(raw)
 		delete(meta, dataKey) // the manifest holds it
-		cur.From, cur.To = start, step
+		cur.From, cur.To = from, step
 		man, err := json.Marshal(Manifest{Runs: append(slices.Clone(runs), cur)})
 		if err != nil {
 			return err
@@ -332,8 +358,8 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		}
 	}
 	hist.EndStep = max(start, cfg.Steps) // a checkpoint past cfg.Steps is not rolled back
-	hist.Wall = time.Since(t0)
-	if n := cfg.Steps - start; n > 0 {
+	hist.Wall = prevWall + time.Since(t0)
+	if n := hist.EndStep - hist.StartStep; n > 0 && hist.Wall > 0 {
 		hist.StepsPerS = float64(n) / hist.Wall.Seconds()
 	}
 	bar.finish(hist)

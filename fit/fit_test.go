@@ -90,6 +90,53 @@ func TestResumeIsExact(t *testing.T) {
 	}
 }
 
+// A run continued in the same store (Continue) is the straight run: the same weights to
+// the bit, the records of both parts, the start step of the first; with checkpoints,
+// one manifest part for the process, not one per stage.
+func TestContinueIsTheStraightRun(t *testing.T) {
+	be := backend.MustNew("go")
+	b, u := regression(0.01)
+	cfg := DefaultConfig()
+	cfg.Progress, cfg.Steps, cfg.Reports = nil, 20, 4
+	straight := model.NewStore()
+	if _, err := Run(context.Background(), be, straight, cfg, b, u); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{"", t.TempDir()} {
+		staged := model.NewStore()
+		cfg.Steps, cfg.Continue, cfg.CheckpointDir = 10, nil, dir
+		h, err := Run(context.Background(), be, staged, cfg, b, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, u2 := regression(0.01) // another Update value: a stage builds its own graphs
+		cfg.Steps, cfg.Continue = 20, h
+		h2, err := Run(context.Background(), be, staged, cfg, b, u2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w1, w2 := weights(t, straight), weights(t, staged); w1[0] != w2[0] {
+			t.Errorf("dir %q: continued run's weight %g != straight run's %g", dir, w2[0], w1[0])
+		}
+		if h2.StartStep != 0 || h2.EndStep != 20 || h2.StepsPerS <= 0 {
+			t.Errorf("dir %q: continued run: steps %d to %d at %g steps/s, want 0 to 20", dir, h2.StartStep, h2.EndStep, h2.StepsPerS)
+		}
+		steps, _ := h2.Series("reg", "loss")
+		if len(steps) < 2 || steps[0] > 10 || steps[len(steps)-1] != 20 {
+			t.Errorf("dir %q: continued history covers steps %v, want both parts", dir, steps)
+		}
+		if dir != "" {
+			m, err := ReadManifest(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Runs) != 1 || m.Runs[0].From != 0 || m.Runs[0].To != 20 {
+				t.Errorf("manifest parts %+v, want one from 0 to 20", m.Runs)
+			}
+		}
+	}
+}
+
 func TestNaNStopKeepsLastGoodCheckpoint(t *testing.T) {
 	be := backend.MustNew("go")
 	dir := t.TempDir()

@@ -18,6 +18,7 @@ import (
 	_ "github.com/genlab-go/genlab/models/diffusion"
 	_ "github.com/genlab-go/genlab/models/pix2pix"
 	_ "github.com/genlab-go/genlab/models/pixelcnn"
+	_ "github.com/genlab-go/genlab/models/progan"
 	_ "github.com/genlab-go/genlab/models/regressor"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -56,6 +57,10 @@ func TestResumeIsExactForEveryModel(t *testing.T) {
 		// 16 faces, 4 a batch: the faces' probabilities are recomputed at steps 0 and 4,
 		// and the resume at step 3 must draw step 3's faces by those of step 0.
 		{"dbvae", models.Options{Latent: 2, Set: map[string]string{"Channels": "[4,8]"}}, testenv.Detection(16, 16, 16)},
+		// Stages at 4, 8, 16 and 32: stage 0 ends at step 1, stage 1 fades in over steps
+		// 1-2 and is stable at 3, stage 2 fades in from step 4: the resume at step 3
+		// starts a new phase's graphs from a checkpoint, and the run crosses two more.
+		{"progan", models.Options{Latent: 4, Set: map[string]string{"Channels": "[4,4,4,4]", "Mapping": "1", "FadeSteps": "2", "StableSteps": "1", "Group": "2"}}, nil},
 	}
 	const steps = 6 // the cyclegan's pool of 8 fills in 1 step and swaps after
 	for i, c := range cases {

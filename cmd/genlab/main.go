@@ -42,6 +42,7 @@ import (
 	_ "github.com/genlab-go/genlab/models/gan"
 	_ "github.com/genlab-go/genlab/models/pix2pix"
 	_ "github.com/genlab-go/genlab/models/pixelcnn"
+	_ "github.com/genlab-go/genlab/models/progan"
 	_ "github.com/genlab-go/genlab/models/regressor"
 	_ "github.com/genlab-go/genlab/models/vae"
 )

@@ -155,10 +155,18 @@ func TestCLISmoke(t *testing.T) {
 	if raw, err := exec.Command(bin, "bench", "--peer", "pytorch", "--device", "tpu", "--models", "mlp_vae").CombinedOutput(); err == nil || !strings.Contains(string(raw), "unknown peer device") {
 		t.Errorf("genlab bench --device tpu: want an unknown-device error, got %v:\n%s", err, raw)
 	}
-	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion"} {
+	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion", "progan"} {
 		if !regexp.MustCompile(`(?m)^bench model=` + name + ` batch=[0-9]+ genlab_steps_per_s=[0-9.]+$`).MatchString(out) {
 			t.Errorf("bench output lacks model %s:\n%s", name, out)
 		}
+	}
+	// The growing GAN through all its stages (4x4 to the shapes' 32x32) in 8 steps, its
+	// samples at the final size.
+	gDir := filepath.Join(dir, "progan")
+	run("train", "progan", "--dataset", "shapes", "--steps", "8", "--batch", "4", "--latent", "4",
+		"--set", "Channels=[4,4,4,4]", "--set", "Mapping=1", "--set", "FadeSteps=1", "--set", "StableSteps=1", "--set", "Group=2", "--ckpt", gDir)
+	if _, err := os.Stat(filepath.Join(gDir, "samples.png")); err != nil {
+		t.Errorf("train progan: %v", err)
 	}
 	// PixelCNN: an exact likelihood, and samples drawn pixel by pixel.
 	pDir := filepath.Join(dir, "pixelcnn")
