@@ -294,3 +294,68 @@ func TestTrainGrows(t *testing.T) {
 		t.Errorf("7 coarse layers of 6: %v", err)
 	}
 }
+
+// Each player's step moves only its own parameters (the mapping network is the
+// generator's), at every stage, fading in or not.
+func TestUpdatesMoveOnlyTheirPlayer(t *testing.T) {
+	m := newSmall(t)
+	c := m.Cfg
+	batch := []*tensors.Tensor{
+		tensors.FromFlatDataAndDimensions(randFloats(7, c.BatchSize*c.H*c.W*c.C, 0.3), c.BatchSize, c.H, c.W, c.C),
+		tensors.FromScalar(float32(0.5)),
+	}
+	for _, p := range c.phases() {
+		st, err := fit.NewStepper(m.Backend, m.Store, m.Updates(p.stage, p.fading)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Update(1, batch); err != nil { // creates every variable
+			t.Fatal(err)
+		}
+		for i, who := range []string{"D", "G"} {
+			before := snapshot(m.Store)
+			if _, err := st.Update(i, batch); err != nil {
+				t.Fatal(err)
+			}
+			after := snapshot(m.Store)
+			dMoved, dTotal := changed(before, after, DiscriminatorScope+"/")
+			gMoved, gTotal := changed(before, after, GeneratorScope+"/")
+			mine, theirs := dMoved, gMoved
+			if who == "G" {
+				mine, theirs = gMoved, dMoved
+			}
+			if dTotal == 0 || gTotal == 0 || theirs != 0 || mine == 0 {
+				t.Errorf("stage %d (fading %v): a %s step moved %d of D's %d and %d of G's %d variables",
+					p.stage, p.fading, who, dMoved, dTotal, gMoved, gTotal)
+			}
+		}
+		st.Close()
+	}
+}
+
+func snapshot(s *model.Store) map[string][]float32 {
+	out := map[string][]float32{}
+	for v := range s.IterVariables() {
+		if v.Shape().DType == dtypes.Float32 && v.Trainable {
+			out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
+		}
+	}
+	return out
+}
+
+func changed(before, after map[string][]float32, prefix string) (moved, total int) {
+	for path, a := range after {
+		if !strings.HasPrefix(path, prefix) {
+			continue
+		}
+		total++
+		b := before[path]
+		for i := range a {
+			if b == nil || a[i] != b[i] {
+				moved++
+				break
+			}
+		}
+	}
+	return moved, total
+}
