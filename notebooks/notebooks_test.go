@@ -141,12 +141,12 @@ func TestNotebooksExecute(t *testing.T) {
 	// A cell that runs past the timeout fails the notebook: in smoke mode a hang, at full
 	// budget only a very slow machine (notebook 05's DCGAN cell took over 30 minutes on
 	// two cores shared with other training).
-	smoke, cellTimeout := "1", "1800"
+	smoke, cellTimeout, mode := "1", "1800", "smoke"
 	if os.Getenv("GENLAB_NOTEBOOK_FULL") != "" {
-		smoke, cellTimeout = "0", "14400"
+		smoke, cellTimeout, mode = "0", "14400", "full"
 	}
 	if ckpts := os.Getenv("GENLAB_NOTEBOOK_CHECKPOINTS"); ckpts != "" {
-		smoke, cellTimeout = "0", "14400"
+		smoke, cellTimeout, mode = "0", "14400", "lecture"
 		seed := exec.Command("bash", filepath.Join(testenv.Root(t), "scripts", "seed-runs.sh"), ckpts, filepath.Join(out, "runs"))
 		if raw, err := seed.CombinedOutput(); err != nil {
 			t.Fatalf("seeding the runs from %s: %v\n%s", ckpts, err, raw)
@@ -203,7 +203,7 @@ func TestNotebooksExecute(t *testing.T) {
 			if images == 0 {
 				t.Errorf("%s displayed no figure", name)
 			}
-			t.Logf("%s: %d figures, %s, peak memory %d MiB", name, images, time.Since(start).Round(time.Second), peakMiB)
+			t.Logf("[measured] %s (%s mode): %d figures, %s, peak memory %d MiB", name, mode, images, time.Since(start).Round(time.Second), peakMiB)
 			executed++
 		})
 	}

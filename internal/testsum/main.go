@@ -1,8 +1,10 @@
 // Command testsum reads `go test -json` on stdin and prints what `go test` would (each
 // package's ok/FAIL line, the output of failed tests, build errors), then one line that
 // counts the tests that passed, were skipped and failed, with each skip's reason: a
-// green run that skipped tests says so in the log. It exits 1 if any test or package
-// failed. scripts/test.sh pipes the tests through it.
+// green run that skipped tests says so in the log. Lines a test logs with the Measured
+// marker (the notebook test's time and peak memory per notebook) are printed as they
+// come, so that every run's log keeps them. It exits 1 if any test or package failed.
+// scripts/test.sh pipes the tests through it.
 package main
 
 import (
@@ -13,6 +15,9 @@ import (
 	"os"
 	"strings"
 )
+
+// Measured marks a test's log line that testsum prints even when the test passes.
+const Measured = "[measured]"
 
 // event is one line of test2json.
 type event struct {
@@ -59,6 +64,9 @@ func summarize(r io.Reader, w io.Writer) (failed bool, err error) {
 					fmt.Fprint(w, e.Output)
 				}
 				continue
+			}
+			if i := strings.Index(e.Output, Measured); i >= 0 {
+				fmt.Fprintf(w, "%s: %s", short(e.Package), strings.TrimLeft(e.Output[i+len(Measured):], " "))
 			}
 			b := outputs[key]
 			if b == nil {
