@@ -110,15 +110,17 @@ build() {
 	fi
 	cp /etc/ssl/certs/ca-certificates.crt "$ctx/ca.crt"
 	say "building $IMAGE from $(git rev-parse --short HEAD) with $version (log: $WORK/build.log)"
+	local t0=$SECONDS
 	docker build --network host \
 		--build-arg GOPROXY="$(go env GOPROXY)" --build-arg GOSUMDB="$(go env GOSUMDB)" \
 		-t "$IMAGE" "$ctx" >"$WORK/build.log" 2>&1 || die "docker build failed: $(tail -20 "$WORK/build.log")"
 	rm -rf "$ctx"
-	say "built $IMAGE: $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.1f GB", $1/1e9}')"
+	say "built $IMAGE in $((SECONDS - t0)) s: $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.1f GB", $1/1e9}')"
 }
 
 smoke() {
 	docker image inspect "$IMAGE" >/dev/null 2>&1 || die "no image $IMAGE: run scripts/docker.sh build"
+	local t0=$SECONDS
 	local run=(-run TestNotebooksExecute)
 	if [ -n "${GENLAB_DOCKER_NOTEBOOKS:-}" ]; then
 		run=(-run "TestNotebooksExecute/${GENLAB_DOCKER_NOTEBOOKS}")
@@ -147,7 +149,7 @@ smoke() {
 	code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/notebooks/05_dcgan.ipynb?token=$token")"
 	[ "$code" = 200 ] || die "the notebook page with the token answered $code, not 200"
 	docker rm -f "$name" >/dev/null
-	say "image $IMAGE passed"
+	say "image $IMAGE passed in $((SECONDS - t0)) s"
 }
 
 case "$what" in
