@@ -67,14 +67,15 @@ func Conv2D(x, kernel *Node, stride int, padding Padding) *Node {
 	if ho < 1 || wo < 1 {
 		panic(fmt.Sprintf("blocks.Conv2D: input %dx%d too small for kernel %dx%d with padding %+v", h, w, kh, kw, padding))
 	}
-	if stride == 1 && kh == kw && kh%2 == 1 && kh > 1 && pt == kh/2 && pb == kh/2 && pl == kh/2 && pr == kh/2 {
-		return sameConv(x, kernel)
+	if stride == 1 && kh*kw > 1 && pt < kh && pb < kh && pl < kw && pr < kw {
+		return strideOneConv(x, kernel, pt, pb, pl, pr)
 	}
-	// Other convs keep the derived gradients. Written out as for sameConv (the patches'
-	// gradient without the identity transpose, the kernel's from channel-major patches),
-	// the conv VAE's stride-2 k4 encoder ran no faster (342 and 337 ms against 318 and
-	// 479 ms per step at BenchmarkConvEncoderGrad's shape, on shared cores): there the
-	// kernel gradient's strided gathers cost what the transpose they replace did.
+	// Strided convs keep the derived gradients. Written out as for strideOneConv (the
+	// patches' gradient without the identity transpose, the kernel's from channel-major
+	// patches), the conv VAE's stride-2 k4 encoder ran no faster (342 and 337 ms against
+	// 318 and 479 ms per step at BenchmarkConvEncoderGrad's shape, on shared cores):
+	// there the kernel gradient's strided gathers cost what the transpose they replace
+	// did.
 	return im2colConv(x, kernel, stride, pt, pb, pl, pr)
 }
 
@@ -114,36 +115,36 @@ func im2col(x *Node, kh, kw, stride, pt, pb, pl, pr int) (patches *Node, ho, wo 
 	return Concatenate(taps, -1), ho, wo
 }
 
-// sameConv is the stride-1 convolution with an odd k x k kernel and k/2 zeros around
-// (the "same" conv of the U-Nets and the growing GAN), with its gradients written out
-// instead of derived: the input's gradient is itself a same conv, of the output's
-// gradient with the kernel flipped and its channels swapped, and the kernel's is the
-// patches' transpose times the output's gradient. The derived ones cost far more on
-// the pure-Go backend: the patches' gradient comes out of the matmul through a full
-// (identity) transpose copy, then goes back to the input as k*k padded copies of the
-// input's size, summed. Written, forward and gradients run 1.4x to 2x faster
+// strideOneConv is a stride-1 convolution (the "same" 3x3 conv of the U-Nets and the
+// growing GAN, CycleGAN's reflect-padded valid convs, PixelCNN's masked ones) with its
+// gradients written out instead of derived: the input's gradient is itself a stride-1
+// conv, of the output's gradient with the kernel flipped and its channels swapped,
+// padded by kernel-1-p where the forward conv padded by p; the kernel's is the patches'
+// transpose times the output's gradient (kernelGradient). The derived ones cost far
+// more on the pure-Go backend: the patches' gradient comes out of the matmul through a
+// full (identity) transpose copy, then goes back to the input as kh*kw padded copies of
+// the input's size, summed. Written, forward and gradients run 1.4x to 2x faster
 // (BenchmarkSameConvGrad, side by side with the derived ones). Both rules are
-// differentiable graph ops, so second-order
-// gradients (WGAN-GP's and R1's penalties) still work; the gradient sweeps and the
-// second-order test check them against finite differences.
+// differentiable graph ops, so second-order gradients (WGAN-GP's and R1's penalties)
+// still work; the gradient sweeps and the second-order test check them against finite
+// differences.
 //
 // GoMLX has no custom gradient for a function of two inputs, so it is built from three
 // IdentityWithCustomGradient nodes: the output's records the output's gradient (the
 // reverse pass reaches it first), the input's and the kernel's replace whatever the
 // default rule gave with the rules above (the default rule's nodes are then unused, and
 // the backend never runs them).
-func sameConv(x, kernel *Node) *Node {
-	k := kernel.Shape().Dim(0)
-	p := k / 2
+func strideOneConv(x, kernel *Node, pt, pb, pl, pr int) *Node {
+	kh, kw := kernel.Shape().Dim(0), kernel.Shape().Dim(1)
 	var dy *Node
 	xi := IdentityWithCustomGradient(x, func(_, _ *Node) *Node {
 		flipped := TransposeAllAxes(Reverse(kernel, 0, 1), 0, 1, 3, 2)
-		return sameConv(dy, flipped)
+		return Conv2D(dy, flipped, 1, Padding{Top: kh - 1 - pt, Bottom: kh - 1 - pb, Left: kw - 1 - pl, Right: kw - 1 - pr})
 	})
 	ki := IdentityWithCustomGradient(kernel, func(_, _ *Node) *Node {
-		return kernelGradient(x, dy, k, k, 1, p, p, p, p)
+		return kernelGradient(x, dy, kh, kw, 1, pt, pb, pl, pr)
 	})
-	y := im2colConv(xi, ki, 1, p, p, p, p)
+	y := im2colConv(xi, ki, 1, pt, pb, pl, pr)
 	return IdentityWithCustomGradient(y, func(_, v *Node) *Node {
 		dy = v
 		return v

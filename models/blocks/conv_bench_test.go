@@ -48,7 +48,7 @@ func BenchmarkConvEncoderGrad(b *testing.B) {
 
 // BenchmarkSameConvGrad times forward + both gradients of one 3x3 stride-1 "same" conv
 // (the growing GAN's and the diffusion U-Net's layer) with the gradients Conv2D writes
-// out (sameConv) against the ones GoMLX derives from the same im2col (im2colConv).
+// out (strideOneConv) against the ones GoMLX derives from the same im2col (im2colConv).
 func BenchmarkSameConvGrad(b *testing.B) {
 	for _, s := range []struct {
 		name             string
