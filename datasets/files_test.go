@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -94,19 +95,7 @@ func TestSamplerIsAFunctionOfSeedAndStep(t *testing.T) {
 		}
 	}
 	// Resuming at step 3 gives the same batch as running through.
-	if x, y := a.Batch(3), b.Batch(3); !equal(x, y) {
+	if x, y := a.Batch(3), b.Batch(3); !slices.Equal(x, y) {
 		t.Errorf("batch 3: %v vs %v", x, y)
 	}
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/genlab-go/genlab/datasets"
@@ -79,6 +80,35 @@ func Variables(t testing.TB, store *model.Store) map[string][]byte {
 		}
 	}
 	return out
+}
+
+// Trainable is Variables restricted to the trainable ones: what a test of which
+// player an update moves compares (batch norm's running averages move with every
+// pass in training, whoever is updated).
+func Trainable(t testing.TB, store *model.Store) map[string][]byte {
+	t.Helper()
+	all := Variables(t, store)
+	for v := range store.IterVariables() {
+		if !v.Trainable {
+			delete(all, v.Path())
+		}
+	}
+	return all
+}
+
+// Moved counts the variables under prefix in after, and how many of them differ from
+// (or are missing in) before.
+func Moved(before, after map[string][]byte, prefix string) (moved, total int) {
+	for path, a := range after {
+		if !strings.HasPrefix(path, prefix) {
+			continue
+		}
+		total++
+		if b, ok := before[path]; !ok || !bytes.Equal(a, b) {
+			moved++
+		}
+	}
+	return moved, total
 }
 
 // Detection is a small detection set made here (objects.Detection's layout): nFaces

@@ -12,14 +12,7 @@ import (
 // (28x28x1 -> 14x14x32 -> 7x7x64, k=4, the conv VAE's shape) at batch 128.
 func benchConvGrad(b *testing.B, conv func(x, k *graph.Node) *graph.Node) {
 	be := testBackend(b)
-	rng := rand.New(rand.NewPCG(1, 1))
-	f32 := func(n int) []float32 {
-		s := make([]float32, n)
-		for i := range s {
-			s[i] = float32(rng.NormFloat64() * 0.1)
-		}
-		return s
-	}
+	f32 := benchValues()
 	x := tensors.FromFlatDataAndDimensions(f32(128*28*28), 128, 28, 28, 1)
 	k1 := tensors.FromFlatDataAndDimensions(f32(4*4*1*32), 4, 4, 1, 32)
 	k2 := tensors.FromFlatDataAndDimensions(f32(4*4*32*64), 4, 4, 32, 64)
@@ -56,14 +49,7 @@ func BenchmarkSameConvGrad(b *testing.B) {
 	}{{"32x32x16", 32, 32, 16, 16}, {"16x16x32", 32, 16, 32, 32}, {"28x28x32", 64, 28, 32, 32}} {
 		run := func(b *testing.B, conv func(x, k *graph.Node) *graph.Node) {
 			be := testBackend(b)
-			rng := rand.New(rand.NewPCG(1, 1))
-			f32 := func(n int) []float32 {
-				v := make([]float32, n)
-				for i := range v {
-					v[i] = float32(rng.NormFloat64() * 0.1)
-				}
-				return v
-			}
+			f32 := benchValues()
 			x := tensors.FromFlatDataAndDimensions(f32(s.n*s.hw*s.hw*s.cin), s.n, s.hw, s.hw, s.cin)
 			k := tensors.FromFlatDataAndDimensions(f32(9*s.cin*s.cout), 3, 3, s.cin, s.cout)
 			exec := graph.MustNewExec(be, func(x, k *graph.Node) []*graph.Node {
@@ -81,5 +67,17 @@ func BenchmarkSameConvGrad(b *testing.B) {
 		b.Run(s.name+"/written", func(b *testing.B) {
 			run(b, func(x, k *graph.Node) *graph.Node { return Conv2D(x, k, 1, Explicit(1)) })
 		})
+	}
+}
+
+// benchValues returns a function that draws n values N(0, 0.01), from a fixed seed.
+func benchValues() func(n int) []float32 {
+	rng := rand.New(rand.NewPCG(1, 1))
+	return func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64() * 0.1)
+		}
+		return v
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/genlab-go/genlab/backend"
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/internal/testenv"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -47,35 +48,6 @@ func TestLossesClosedForm(t *testing.T) {
 	}
 }
 
-func snapshot(t *testing.T, s *model.Store) map[string][]float32 {
-	t.Helper()
-	out := map[string][]float32{}
-	for v := range s.IterVariables() {
-		if v.Shape().DType != dtypes.Float32 || !v.Trainable {
-			continue // batch norm's running averages move with every pass in training
-		}
-		out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
-	}
-	return out
-}
-
-func changed(before, after map[string][]float32, prefix string) (moved, total int) {
-	for path, a := range after {
-		if len(path) < len(prefix) || path[:len(prefix)] != prefix {
-			continue
-		}
-		total++
-		b := before[path]
-		for i := range a {
-			if b == nil || a[i] != b[i] {
-				moved++
-				break
-			}
-		}
-	}
-	return moved, total
-}
-
 // Each player's step moves only its own parameters: a D step leaves every G parameter
 // unchanged, and a G step every D parameter.
 func TestUpdatesMoveOnlyTheirPlayer(t *testing.T) {
@@ -99,13 +71,13 @@ func TestUpdatesMoveOnlyTheirPlayer(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, who := range []string{"D", "G"} {
-			before := snapshot(t, m.Store)
+			before := testenv.Trainable(t, m.Store)
 			if _, err := st.Update(i, batch); err != nil {
 				t.Fatal(err)
 			}
-			after := snapshot(t, m.Store)
-			dMoved, dTotal := changed(before, after, DiscriminatorScope+"/")
-			gMoved, gTotal := changed(before, after, GeneratorScope+"/")
+			after := testenv.Trainable(t, m.Store)
+			dMoved, dTotal := testenv.Moved(before, after, DiscriminatorScope+"/")
+			gMoved, gTotal := testenv.Moved(before, after, GeneratorScope+"/")
 			if dTotal == 0 || gTotal == 0 {
 				t.Fatalf("%s: found %d D and %d G variables", cfg.Arch, dTotal, gTotal)
 			}

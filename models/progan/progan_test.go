@@ -3,11 +3,13 @@ package progan
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/internal/testenv"
 	"github.com/genlab-go/genlab/models/blocks"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -71,21 +73,9 @@ func TestPhase(t *testing.T) {
 	for _, p := range c.phases() {
 		ends = append(ends, p.end)
 	}
-	if want := []int{2, 5, 7, 10, 12}; !equalInts(ends, want) {
+	if want := []int{2, 5, 7, 10, 12}; !slices.Equal(ends, want) {
 		t.Errorf("phases end at %v, want %v", ends, want)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func newSmall(t *testing.T) *Model {
@@ -197,7 +187,7 @@ func TestStyles(t *testing.T) {
 			row := func(i, l int) []float32 { return ws[(i*layers+l)*d : (i*layers+l+1)*d] }
 			cut := layers
 			for l := 1; l < layers; l++ {
-				if !equalFloats(row(0, l), row(0, 0)) {
+				if !slices.Equal(row(0, l), row(0, 0)) {
 					cut = l
 					break
 				}
@@ -208,11 +198,11 @@ func TestStyles(t *testing.T) {
 					if l >= cut {
 						ref = row(i, layers-1)
 					}
-					if !equalFloats(row(i, l), ref) {
+					if !slices.Equal(row(i, l), ref) {
 						t.Fatalf("p=%g trial %d: sample %d layer %d is neither code", p, trial, i, l)
 					}
 				}
-				if cut < layers && equalFloats(row(i, 0), row(i, layers-1)) {
+				if cut < layers && slices.Equal(row(i, 0), row(i, layers-1)) {
 					t.Fatalf("p=%g: sample %d mixes a code with itself", p, i)
 				}
 			}
@@ -225,15 +215,6 @@ func TestStyles(t *testing.T) {
 			t.Errorf("MixProb 1: crossovers %v, want several in [1, %d)", cuts, layers)
 		}
 	}
-}
-
-func equalFloats(a, b []float32) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Training grows the model through every stage: the progress it records follows the
@@ -313,13 +294,13 @@ func TestUpdatesMoveOnlyTheirPlayer(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, who := range []string{"D", "G"} {
-			before := snapshot(m.Store)
+			before := testenv.Trainable(t, m.Store)
 			if _, err := st.Update(i, batch); err != nil {
 				t.Fatal(err)
 			}
-			after := snapshot(m.Store)
-			dMoved, dTotal := changed(before, after, DiscriminatorScope+"/")
-			gMoved, gTotal := changed(before, after, GeneratorScope+"/")
+			after := testenv.Trainable(t, m.Store)
+			dMoved, dTotal := testenv.Moved(before, after, DiscriminatorScope+"/")
+			gMoved, gTotal := testenv.Moved(before, after, GeneratorScope+"/")
 			mine, theirs := dMoved, gMoved
 			if who == "G" {
 				mine, theirs = gMoved, dMoved
@@ -331,31 +312,4 @@ func TestUpdatesMoveOnlyTheirPlayer(t *testing.T) {
 		}
 		st.Close()
 	}
-}
-
-func snapshot(s *model.Store) map[string][]float32 {
-	out := map[string][]float32{}
-	for v := range s.IterVariables() {
-		if v.Shape().DType == dtypes.Float32 && v.Trainable {
-			out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
-		}
-	}
-	return out
-}
-
-func changed(before, after map[string][]float32, prefix string) (moved, total int) {
-	for path, a := range after {
-		if !strings.HasPrefix(path, prefix) {
-			continue
-		}
-		total++
-		b := before[path]
-		for i := range a {
-			if b == nil || a[i] != b[i] {
-				moved++
-				break
-			}
-		}
-	}
-	return moved, total
 }
