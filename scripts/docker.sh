@@ -127,7 +127,7 @@ smoke() {
 	fi
 	say "notebooks in smoke mode inside the container (go test ${run[*]} ./notebooks)"
 	docker run --rm --network host "$IMAGE" \
-		bash -c "set -o pipefail; cd /home/learner/genlab && go test -count=1 -timeout 60m -v ${run[*]} ./notebooks 2>&1 | grep -E '^(=== RUN|--- |    |ok|FAIL|PASS)'" ||
+		bash -c "set -o pipefail; cd /course/genlab && go test -count=1 -timeout 60m -v ${run[*]} ./notebooks 2>&1 | grep -E '^(=== RUN|--- |    |ok|FAIL|PASS)'" ||
 		die "the notebooks failed inside the container"
 
 	say "Jupyter's token: 403 without it, 200 with it (port $PORT)"
