@@ -4,6 +4,7 @@ import (
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models"
 	"github.com/genlab-go/genlab/models/blocks"
+	"github.com/genlab-go/genlab/models/gan"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -12,11 +13,11 @@ import (
 	"github.com/gomlx/gomlx/ml/model/initializer"
 )
 
-// Scopes of the players' variables (the mapping network is the generator's), and of the
-// training progress that sampling reads back.
+// Scopes of the players' variables (the GAN's; the mapping network is the
+// generator's), and of the training progress that sampling reads back.
 const (
-	GeneratorScope     = "/generator"
-	DiscriminatorScope = "/discriminator"
+	GeneratorScope     = gan.GeneratorScope
+	DiscriminatorScope = gan.DiscriminatorScope
 	progressScope      = "/progan"
 )
 
@@ -164,17 +165,11 @@ func (m *Model) Real(x *graph.Node, stage int, alpha *graph.Node, fading bool) *
 	return graph.AddScalar(graph.MulScalar(x, 2), -1)
 }
 
-// DLoss is the discriminator's logistic loss with the R1 penalty, from its logits on
-// real and generated images and the penalty term E[|grad|^2]:
-// E[softplus(-l_real)] + E[softplus(l_fake)] + gamma/2 E[|grad_x D(x_real)|^2].
+// DLoss is the discriminator's loss: the GAN's logistic loss (gan.DLoss,
+// E[softplus(-l_real)] + E[softplus(l_fake)]) plus the R1 penalty gamma/2 r1, where r1 is
+// E[|grad_x D(x_real)|^2]. The generator's is the GAN's non-saturating gan.GLoss.
 func DLoss(real, fake, r1 *graph.Node, gamma float64) *graph.Node {
-	adv := graph.Add(graph.ReduceAllMean(graph.Softplus(graph.Neg(real))), graph.ReduceAllMean(graph.Softplus(fake)))
-	return graph.Add(adv, graph.MulScalar(r1, gamma/2))
-}
-
-// GLoss is the generator's non-saturating loss E[softplus(-l_fake)].
-func GLoss(fake *graph.Node) *graph.Node {
-	return graph.ReduceAllMean(graph.Softplus(graph.Neg(fake)))
+	return graph.Add(gan.DLoss(real, fake), graph.MulScalar(r1, gamma/2))
 }
 
 // R1 is E over the batch of |grad_x sum D(x)|^2 at the real images x: differentiating
@@ -219,7 +214,7 @@ func (m *Model) GLossFn(stage int, fading bool) fit.LossFn {
 		b := inputs[0].Shape().Dim(0)
 		fake := m.Synthesis(m.Styles(inputs[0].Graph(), b, StyleLayers(stage)), stage, alpha, fading)
 		lf := m.Discriminator(fake, stage, alpha, fading)
-		return GLoss(lf), []fit.Metric{{Name: "d_fake", Value: graph.ReduceAllMean(graph.Sigmoid(lf))}}
+		return gan.GLoss(lf), []fit.Metric{{Name: "d_fake", Value: graph.ReduceAllMean(graph.Sigmoid(lf))}}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/internal/testenv"
 	"github.com/genlab-go/genlab/models/blocks"
+	"github.com/genlab-go/genlab/models/gan"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -157,7 +158,7 @@ func TestLossesClosedForm(t *testing.T) {
 	out := graph.MustExecOnceN(be, func(r, f, x *graph.Node) []*graph.Node {
 		d := graph.ReduceSum(graph.Square(x), -1)
 		r1 := R1(d, x)
-		return []*graph.Node{DLoss(r, f, r1, 10), GLoss(f), r1}
+		return []*graph.Node{DLoss(r, f, r1, 10), gan.GLoss(f), r1}
 	}, real, fake, tensors.FromFlatDataAndDimensions(x, 2, 3))
 	if got := float64(tensors.ToScalar[float32](out[2])); math.Abs(got-wantR1) > 1e-4 {
 		t.Errorf("R1 = %g, want %g", got, wantR1)
