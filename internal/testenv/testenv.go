@@ -111,6 +111,37 @@ func Moved(before, after map[string][]byte, prefix string) (moved, total int) {
 	return moved, total
 }
 
+// PlayersMoveOnlyTheirOwn checks a two-player game's updates, update 0 the
+// discriminator's and 1 the generator's (as every genlab GAN orders them): after a
+// first generator step, which creates every variable (G's loss runs D), a step of each
+// player moves some of its own trainable variables (under dScope/ or gScope/) and none
+// of the other's. It returns what was wrong, or "" when nothing was.
+func PlayersMoveOnlyTheirOwn(t testing.TB, store *model.Store, update func(i int) error, dScope, gScope string) string {
+	t.Helper()
+	if err := update(1); err != nil {
+		t.Fatal(err)
+	}
+	var wrong []string
+	for i, who := range []string{"D", "G"} {
+		before := Trainable(t, store)
+		if err := update(i); err != nil {
+			t.Fatal(err)
+		}
+		after := Trainable(t, store)
+		dMoved, dTotal := Moved(before, after, dScope+"/")
+		gMoved, gTotal := Moved(before, after, gScope+"/")
+		mine, theirs := dMoved, gMoved
+		if who == "G" {
+			mine, theirs = gMoved, dMoved
+		}
+		if dTotal == 0 || gTotal == 0 || theirs != 0 || mine == 0 {
+			wrong = append(wrong, fmt.Sprintf("a %s step moved %d of D's %d and %d of G's %d variables",
+				who, dMoved, dTotal, gMoved, gTotal))
+		}
+	}
+	return strings.Join(wrong, "; ")
+}
+
 // Detection is a small detection set made here (objects.Detection's layout): nFaces
 // "faces", a bright disc on a dark ground with gender and race cycling through their
 // values, followed by nObjects "objects" of seeded noise with factors -1; size x size x 3.

@@ -291,25 +291,9 @@ func TestUpdatesMoveOnlyTheirPlayer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.Update(1, batch); err != nil { // creates every variable
-			t.Fatal(err)
-		}
-		for i, who := range []string{"D", "G"} {
-			before := testenv.Trainable(t, m.Store)
-			if _, err := st.Update(i, batch); err != nil {
-				t.Fatal(err)
-			}
-			after := testenv.Trainable(t, m.Store)
-			dMoved, dTotal := testenv.Moved(before, after, DiscriminatorScope+"/")
-			gMoved, gTotal := testenv.Moved(before, after, GeneratorScope+"/")
-			mine, theirs := dMoved, gMoved
-			if who == "G" {
-				mine, theirs = gMoved, dMoved
-			}
-			if dTotal == 0 || gTotal == 0 || theirs != 0 || mine == 0 {
-				t.Errorf("stage %d (fading %v): a %s step moved %d of D's %d and %d of G's %d variables",
-					p.stage, p.fading, who, dMoved, dTotal, gMoved, gTotal)
-			}
+		update := func(i int) error { _, err := st.Update(i, batch); return err }
+		if wrong := testenv.PlayersMoveOnlyTheirOwn(t, m.Store, update, DiscriminatorScope, GeneratorScope); wrong != "" {
+			t.Errorf("stage %d (fading %v): %s", p.stage, p.fading, wrong)
 		}
 		st.Close()
 	}
