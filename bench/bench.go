@@ -50,7 +50,7 @@ type Case struct {
 // defaults (64x64; batches of 8 pairs and of 1 image per domain), and the age
 // regressor (64x64 faces, batches of 64), the gated PixelCNN (binary 28x28 digits,
 // batches of 32), the face detector and the DB-VAE (32x32 faces and objects, batches of
-// 64) and the diffusion model's noise predictor (28x28 digits, batches of 64).
+// 64) and the diffusion model's noise predictor (28x28 digits, batches of 32).
 func Cases() []Case {
 	return []Case{
 		{Name: "mlp_vae", Batch: 128, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {

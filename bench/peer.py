@@ -613,7 +613,7 @@ def main():
         step = lambda: pcnn.step(x[:32])
     elif a.model == "diffusion":
         diff = Diffusion()
-        step = lambda: diff.step(x[:64])
+        step = lambda: diff.step(x[:32])
     elif a.model == "progan":
         pg, faces = ProGAN(), torch.rand(32, 3, 32, 32)
         step = lambda: pg.step(faces)

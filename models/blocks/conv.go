@@ -95,7 +95,7 @@ func im2col(x *Node, kh, kw, stride, pt, pb, pl, pr int) (patches *Node, ho, wo 
 	h, w := x.Shape().Dim(1), x.Shape().Dim(2)
 	ho, wo = ConvOutputSize(h, kh, stride, pt, pb), ConvOutputSize(w, kw, stride, pl, pr)
 	if pt|pb|pl|pr != 0 {
-		x = Pad(x, ScalarZero(x.Graph(), x.DType()),
+		x = Pad(x, negativeZero(x),
 			PadAxis{}, PadAxis{Start: pt, End: pb}, PadAxis{Start: pl, End: pr}, PadAxis{})
 	}
 	if kh == 1 && kw == 1 && stride == 1 {
@@ -116,18 +116,16 @@ func im2col(x *Node, kh, kw, stride, pt, pb, pl, pr int) (patches *Node, ho, wo 
 }
 
 // strideOneConv is a stride-1 convolution (the "same" 3x3 conv of the U-Nets and the
-// growing GAN, CycleGAN's reflect-padded valid convs, PixelCNN's masked ones) with its
-// gradients written out instead of derived: the input's gradient is itself a stride-1
-// conv, of the output's gradient with the kernel flipped and its channels swapped,
-// padded by kernel-1-p where the forward conv padded by p; the kernel's is the patches'
-// transpose times the output's gradient (kernelGradient). The derived ones cost far
-// more on the pure-Go backend: the patches' gradient comes out of the matmul through a
-// full (identity) transpose copy, then goes back to the input as kh*kw padded copies of
-// the input's size, summed. Written, forward and gradients run 1.4x to 2x faster
-// (BenchmarkSameConvGrad, side by side with the derived ones). Both rules are
-// differentiable graph ops, so second-order gradients (WGAN-GP's and R1's penalties)
-// still work; the gradient sweeps and the second-order test check them against finite
-// differences.
+// growing GAN, CycleGAN's reflect-padded valid convs, PixelCNN's masked ones), computed
+// row-wise (rowConv) with its gradients written out instead of derived: the input's
+// gradient is itself a stride-1 conv, of the output's gradient with the kernel flipped
+// and its channels swapped, padded by kernel-1-p where the forward conv padded by p; the
+// kernel's is rowKernelGradient. The derived ones cost far more on the pure-Go backend:
+// the patches' gradient comes out of the matmul through a full (identity) transpose
+// copy, then goes back to the input as kh*kw padded copies of the input's size, summed.
+// Both rules are differentiable graph ops, so second-order gradients (WGAN-GP's and
+// R1's penalties) still work; the gradient sweeps and the second-order test check them
+// against finite differences.
 //
 // GoMLX has no custom gradient for a function of two inputs, so it is built from three
 // IdentityWithCustomGradient nodes: the output's records the output's gradient (the
@@ -135,20 +133,118 @@ func im2col(x *Node, kh, kw, stride, pt, pb, pl, pr int) (patches *Node, ho, wo 
 // default rule gave with the rules above (the default rule's nodes are then unused, and
 // the backend never runs them).
 func strideOneConv(x, kernel *Node, pt, pb, pl, pr int) *Node {
+	return strideOneConvWith(x, kernel, pt, pb, pl, pr, true)
+}
+
+// strideOneConvWith is strideOneConv computed row-wise (rows true) or as one im2col
+// matmul with the kernel's gradient from channel-major patches (rows false: the
+// previous formulation, kept for BenchmarkSameConvGrad's side-by-side timing).
+func strideOneConvWith(x, kernel *Node, pt, pb, pl, pr int, rows bool) *Node {
 	kh, kw := kernel.Shape().Dim(0), kernel.Shape().Dim(1)
 	var dy *Node
 	xi := IdentityWithCustomGradient(x, func(_, _ *Node) *Node {
 		flipped := TransposeAllAxes(Reverse(kernel, 0, 1), 0, 1, 3, 2)
-		return Conv2D(dy, flipped, 1, Padding{Top: kh - 1 - pt, Bottom: kh - 1 - pb, Left: kw - 1 - pl, Right: kw - 1 - pr})
+		return strideOneConvWith(dy, flipped, kh-1-pt, kh-1-pb, kw-1-pl, kw-1-pr, rows)
 	})
 	ki := IdentityWithCustomGradient(kernel, func(_, _ *Node) *Node {
+		if rows {
+			return rowKernelGradient(x, dy, kh, kw, pt, pb, pl, pr)
+		}
 		return kernelGradient(x, dy, kh, kw, 1, pt, pb, pl, pr)
 	})
-	y := im2colConv(xi, ki, 1, pt, pb, pl, pr)
+	var y *Node
+	if rows {
+		y = rowConv(xi, ki, pt, pb, pl, pr)
+	} else {
+		y = im2colConv(xi, ki, 1, pt, pb, pl, pr)
+	}
 	return IdentityWithCustomGradient(y, func(_, v *Node) *Node {
 		dy = v
 		return v
 	})
+}
+
+// rowConv is a stride-1 conv with the patches gathered along rows only: the padded
+// input's kw horizontal shifts side by side on channels (R, [B, Hp, Wo, kw*Cin], for
+// every padded row), times the kernel as [kw*Cin, kh*Cout] in one matmul; output row i
+// is then the sum over ky of that product's row i+ky, kernel row ky. im2col's patches
+// copy the input kh*kw times, element by element through the backend's generic strided
+// slice, and again to concatenate them; here the input is copied kw times and again to
+// concatenate, and the output kh times: for a 3x3 conv with as many channels out as in,
+// 9 copies of the activations' size instead of 18 (the slices, the costly ones, 6
+// instead of 9), for 7% to 30% more multiplies (the padded rows at 28 to 7 pixels).
+func rowConv(x, kernel *Node, pt, pb, pl, pr int) *Node {
+	kh, kw, cin, cout := kernel.Shape().Dim(0), kernel.Shape().Dim(1), kernel.Shape().Dim(2), kernel.Shape().Dim(3)
+	b := x.Shape().Dim(0)
+	if pt|pb|pl|pr != 0 {
+		x = Pad(x, negativeZero(x),
+			PadAxis{}, PadAxis{Start: pt, End: pb}, PadAxis{Start: pl, End: pr}, PadAxis{})
+	}
+	hp, wp := x.Shape().Dim(1), x.Shape().Dim(2)
+	ho, wo := hp-kh+1, wp-kw+1
+	r := x
+	if kw > 1 {
+		taps := make([]*Node, kw)
+		for kx := range kw {
+			taps[kx] = Slice(x, AxisRange(), AxisRange(), AxisRange(kx, kx+wo), AxisRange())
+		}
+		r = Concatenate(taps, -1)
+	}
+	k := Reshape(TransposeAllAxes(Reshape(kernel, kh, kw*cin, cout), 1, 0, 2), kw*cin, kh*cout)
+	z := Reshape(MatMul(Reshape(r, b*hp*wo, kw*cin), k), b, hp, wo, kh, cout)
+	var y *Node
+	for ky := range kh {
+		row := Slice(z, AxisRange(), AxisRange(ky, ky+ho), AxisRange(), AxisElem(ky), AxisRange())
+		if y == nil {
+			y = row
+		} else {
+			y = Add(y, row)
+		}
+	}
+	return Reshape(y, b, ho, wo, cout)
+}
+
+// rowKernelGradient is rowConv's kernel gradient: for kernel row ky, R's rows ky..
+// ky+Ho-1 against the output's gradient, contracted over batch and pixels. Both
+// operands are laid out channel-major ([channels, B*Hp*Wo]) so that the matmul
+// contracts their last axes, as the backend's matmul reads them without a transposed
+// copy: R from the input transposed once, and the output's gradient placed at each
+// ky's rows by a zero pad (a copy of whole rows) instead of R being sliced kh times.
+func rowKernelGradient(x, dy *Node, kh, kw, pt, pb, pl, pr int) *Node {
+	cin, cout := x.Shape().Dim(3), dy.Shape().Dim(3)
+	b, ho, wo := dy.Shape().Dim(0), dy.Shape().Dim(1), dy.Shape().Dim(2)
+	zero := negativeZero(x)
+	xt := TransposeAllAxes(x, 3, 0, 1, 2) // [Cin, B, H, W]
+	if pt|pb|pl|pr != 0 {
+		xt = Pad(xt, zero, PadAxis{}, PadAxis{}, PadAxis{Start: pt, End: pb}, PadAxis{Start: pl, End: pr})
+	}
+	hp := xt.Shape().Dim(2)
+	rt := xt
+	if kw > 1 {
+		taps := make([]*Node, kw)
+		for kx := range kw {
+			taps[kx] = Slice(xt, AxisRange(), AxisRange(), AxisRange(), AxisRange(kx, kx+wo))
+		}
+		rt = Concatenate(taps, 0) // [kw*Cin, B, Hp, Wo], rows (kx, c)
+	}
+	dyT := TransposeAllAxes(dy, 3, 0, 1, 2) // [Cout, B, Ho, Wo]
+	shifted := make([]*Node, kh)
+	for ky := range kh {
+		shifted[ky] = Pad(dyT, zero, PadAxis{}, PadAxis{}, PadAxis{Start: ky, End: hp - ho - ky}, PadAxis{})
+	}
+	d := Reshape(Concatenate(shifted, 0), kh*cout, b*hp*wo)
+	g := DotGeneral(d, []int{1}, nil, Reshape(rt, kw*cin, b*hp*wo), []int{1}, nil) // [kh*Cout, kw*Cin]
+	return TransposeAllAxes(Reshape(g, kh, cout, kw, cin), 0, 2, 3, 1)
+}
+
+// negativeZero is -0.0 in x's dtype, the fill value of every pad the convolutions here
+// make: it is zero in every sum and product a conv makes (-0 + y = y), and the pure-Go
+// backend fills a buffer with a non-zero bit pattern by doubling block copies, where it
+// fills with zeros element by element (Buffer.Zeros: 20% of a 3x3 conv's forward and
+// gradients at 28x28x32, and the col2im pads of every transposed conv). Only the sign
+// of an exact zero can differ, which nothing reads.
+func negativeZero(x *Node) *Node {
+	return Neg(ScalarZero(x.Graph(), x.DType()))
 }
 
 // kernelGradient is a conv's kernel gradient, patches^T dy, computed as dy^T patches^T
@@ -162,7 +258,7 @@ func kernelGradient(x, dy *Node, kh, kw, stride, pt, pb, pl, pr int) *Node {
 	b, ho, wo := dy.Shape().Dim(0), dy.Shape().Dim(1), dy.Shape().Dim(2)
 	xt := TransposeAllAxes(x, 3, 0, 1, 2) // [Cin, B, H, W]
 	if pt|pb|pl|pr != 0 {
-		xt = Pad(xt, ScalarZero(x.Graph(), x.DType()),
+		xt = Pad(xt, negativeZero(x),
 			PadAxis{}, PadAxis{}, PadAxis{Start: pt, End: pb}, PadAxis{Start: pl, End: pr})
 	}
 	taps := make([]*Node, 0, kh*kw)
@@ -203,7 +299,6 @@ func ConvTranspose2D(y, kernel *Node, stride int, padding Padding, outputPadding
 	if kcy != cy {
 		panic(fmt.Sprintf("blocks.ConvTranspose2D: y has %d channels but kernel %s expects %d", cy, kernel.Shape(), kcy))
 	}
-	g := y.Graph()
 	// cols[b, i, j, ky, kx, c] = sum_cy y[b, i, j, cy] * K[ky, kx, c, cy]: a matmul with
 	// exactly the transposed conv's FLOPs (no multiplications by inserted zeros).
 	kmat := Transpose(Reshape(kernel, kh*kw*cout, cy), 0, 1) // [Cy, kh*kw*Cout]
@@ -212,7 +307,7 @@ func ConvTranspose2D(y, kernel *Node, stride int, padding Padding, outputPadding
 	// col2im: tap (ky, kx) of input pixel (i, j) lands on output (i*stride+ky, j*stride+kx)
 	// of the uncropped output, of size (Hi-1)*stride + kh.
 	fullH, fullW := (hi-1)*stride+kh, (wi-1)*stride+kw
-	zero := ScalarZero(g, y.DType())
+	zero := negativeZero(y)
 	var full *Node
 	for ky := range kh {
 		for kx := range kw {

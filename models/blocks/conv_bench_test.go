@@ -40,8 +40,9 @@ func BenchmarkConvEncoderGrad(b *testing.B) {
 }
 
 // BenchmarkSameConvGrad times forward + both gradients of one 3x3 stride-1 "same" conv
-// (the growing GAN's and the diffusion U-Net's layer) with the gradients Conv2D writes
-// out (strideOneConv) against the ones GoMLX derives from the same im2col (im2colConv).
+// (the growing GAN's and the diffusion U-Net's layer) three ways: GoMLX's derived
+// gradients of one im2col matmul (derived), the same im2col with the gradients written
+// out (written), and Conv2D's row-wise conv with its written gradients (rows).
 func BenchmarkSameConvGrad(b *testing.B) {
 	for _, s := range []struct {
 		name             string
@@ -65,6 +66,9 @@ func BenchmarkSameConvGrad(b *testing.B) {
 			run(b, func(x, k *graph.Node) *graph.Node { return im2colConv(x, k, 1, 1, 1, 1, 1) })
 		})
 		b.Run(s.name+"/written", func(b *testing.B) {
+			run(b, func(x, k *graph.Node) *graph.Node { return strideOneConvWith(x, k, 1, 1, 1, 1, false) })
+		})
+		b.Run(s.name+"/rows", func(b *testing.B) {
 			run(b, func(x, k *graph.Node) *graph.Node { return Conv2D(x, k, 1, Explicit(1)) })
 		})
 	}
