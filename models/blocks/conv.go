@@ -95,7 +95,7 @@ func im2col(x *Node, kh, kw, stride, pt, pb, pl, pr int) (patches *Node, ho, wo 
 	h, w := x.Shape().Dim(1), x.Shape().Dim(2)
 	ho, wo = ConvOutputSize(h, kh, stride, pt, pb), ConvOutputSize(w, kw, stride, pl, pr)
 	if pt|pb|pl|pr != 0 {
-		x = Pad(x, negativeZero(x),
+		x = Pad(x, ScalarZero(x.Graph(), x.DType()),
 			PadAxis{}, PadAxis{Start: pt, End: pb}, PadAxis{Start: pl, End: pr}, PadAxis{})
 	}
 	if kh == 1 && kw == 1 && stride == 1 {
@@ -177,7 +177,7 @@ func rowConv(x, kernel *Node, pt, pb, pl, pr int) *Node {
 	kh, kw, cin, cout := kernel.Shape().Dim(0), kernel.Shape().Dim(1), kernel.Shape().Dim(2), kernel.Shape().Dim(3)
 	b := x.Shape().Dim(0)
 	if pt|pb|pl|pr != 0 {
-		x = Pad(x, negativeZero(x),
+		x = Pad(x, ScalarZero(x.Graph(), x.DType()),
 			PadAxis{}, PadAxis{Start: pt, End: pb}, PadAxis{Start: pl, End: pr}, PadAxis{})
 	}
 	hp, wp := x.Shape().Dim(1), x.Shape().Dim(2)
@@ -213,7 +213,7 @@ func rowConv(x, kernel *Node, pt, pb, pl, pr int) *Node {
 func rowKernelGradient(x, dy *Node, kh, kw, pt, pb, pl, pr int) *Node {
 	cin, cout := x.Shape().Dim(3), dy.Shape().Dim(3)
 	b, ho, wo := dy.Shape().Dim(0), dy.Shape().Dim(1), dy.Shape().Dim(2)
-	zero := negativeZero(x)
+	zero := ScalarZero(x.Graph(), x.DType())
 	xt := TransposeAllAxes(x, 3, 0, 1, 2) // [Cin, B, H, W]
 	if pt|pb|pl|pr != 0 {
 		xt = Pad(xt, zero, PadAxis{}, PadAxis{}, PadAxis{Start: pt, End: pb}, PadAxis{Start: pl, End: pr})
@@ -237,16 +237,6 @@ func rowKernelGradient(x, dy *Node, kh, kw, pt, pb, pl, pr int) *Node {
 	return TransposeAllAxes(Reshape(g, kh, cout, kw, cin), 0, 2, 3, 1)
 }
 
-// negativeZero is -0.0 in x's dtype, the fill value of every pad the convolutions here
-// make: it is zero in every sum and product a conv makes (-0 + y = y), and the pure-Go
-// backend fills a buffer with a non-zero bit pattern by doubling block copies, where it
-// fills with zeros element by element (Buffer.Zeros: 20% of a 3x3 conv's forward and
-// gradients at 28x28x32, and the col2im pads of every transposed conv). Only the sign
-// of an exact zero can differ, which nothing reads.
-func negativeZero(x *Node) *Node {
-	return Neg(ScalarZero(x.Graph(), x.DType()))
-}
-
 // kernelGradient is a conv's kernel gradient, patches^T dy, computed as dy^T patches^T
 // with both operands contracted over their last axis: the backend's matmul reads them
 // as they lie. Contracted over the first axis (the patches' rows), the patches would
@@ -258,7 +248,7 @@ func kernelGradient(x, dy *Node, kh, kw, stride, pt, pb, pl, pr int) *Node {
 	b, ho, wo := dy.Shape().Dim(0), dy.Shape().Dim(1), dy.Shape().Dim(2)
 	xt := TransposeAllAxes(x, 3, 0, 1, 2) // [Cin, B, H, W]
 	if pt|pb|pl|pr != 0 {
-		xt = Pad(xt, negativeZero(x),
+		xt = Pad(xt, ScalarZero(x.Graph(), x.DType()),
 			PadAxis{}, PadAxis{}, PadAxis{Start: pt, End: pb}, PadAxis{Start: pl, End: pr})
 	}
 	taps := make([]*Node, 0, kh*kw)
@@ -299,6 +289,7 @@ func ConvTranspose2D(y, kernel *Node, stride int, padding Padding, outputPadding
 	if kcy != cy {
 		panic(fmt.Sprintf("blocks.ConvTranspose2D: y has %d channels but kernel %s expects %d", cy, kernel.Shape(), kcy))
 	}
+	g := y.Graph()
 	// cols[b, i, j, ky, kx, c] = sum_cy y[b, i, j, cy] * K[ky, kx, c, cy]: a matmul with
 	// exactly the transposed conv's FLOPs (no multiplications by inserted zeros).
 	kmat := Transpose(Reshape(kernel, kh*kw*cout, cy), 0, 1) // [Cy, kh*kw*Cout]
@@ -307,7 +298,7 @@ func ConvTranspose2D(y, kernel *Node, stride int, padding Padding, outputPadding
 	// col2im: tap (ky, kx) of input pixel (i, j) lands on output (i*stride+ky, j*stride+kx)
 	// of the uncropped output, of size (Hi-1)*stride + kh.
 	fullH, fullW := (hi-1)*stride+kh, (wi-1)*stride+kw
-	zero := negativeZero(y)
+	zero := ScalarZero(g, y.DType())
 	var full *Node
 	for ky := range kh {
 		for kx := range kw {
