@@ -1,4 +1,5 @@
-"""genlab bench's PyTorch peer: the same train steps as genlab's bench cases.
+"""genlab bench's PyTorch peer: the same train steps as genlab's bench cases, and the
+same models trained for a fixed wall time (--race, run by scripts/race.sh).
 
 Run by `genlab bench --peer pytorch` (which sets OPENBLAS_NUM_THREADS=1 so that OpenBLAS
 does not start its own threads beside torch's). Prints one JSON line:
@@ -28,19 +29,35 @@ class MLPVAE(nn.Module):
 
 
 class ConvVAE(nn.Module):
-    # 28 -> 14 -> 7 with k4 s2 p1 convs (32, 64 channels), LeakyReLU, z16; mirrored with
-    # transposed convs: genlab's vae with Arch=conv, Channels=[32,64], Latent=16.
-    def __init__(self, z=16):
+    # genlab's conv VAE (ae.ConvBody and DecoderLogits): one stride-2 conv per entry of
+    # channels, kernel 4 on an even input and 3 on an odd one (28 -> 14 -> 7 -> 4 -> 2
+    # for four), LeakyReLU 0.01, a dense code of z; mirrored with transposed convs.
+    # channels (32, 64) is the bench case; (32, 64, 64, 128) the command's default.
+    def __init__(self, z=16, channels=(32, 64), side=28):
         super().__init__()
-        self.enc = nn.Sequential(nn.Conv2d(1, 32, 4, 2, 1), nn.LeakyReLU(0.01), nn.Conv2d(32, 64, 4, 2, 1),
-                                 nn.LeakyReLU(0.01), nn.Flatten())
-        self.mu, self.logvar = nn.Linear(7 * 7 * 64, z), nn.Linear(7 * 7 * 64, z)
-        self.project = nn.Linear(z, 7 * 7 * 64)
-        self.up = nn.Sequential(nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.LeakyReLU(0.01),
-                                nn.ConvTranspose2d(32, 1, 4, 2, 1))
+        sizes = [side]
+        for _ in channels:
+            sizes.append((sizes[-1] + 1) // 2)
+        kernel = lambda n: 4 if n % 2 == 0 else 3
+        layers, cin = [], 1
+        for i, c in enumerate(channels):
+            layers += [nn.Conv2d(cin, c, kernel(sizes[i]), 2, 1), nn.LeakyReLU(0.01)]
+            cin = c
+        self.enc = nn.Sequential(*layers, nn.Flatten())
+        self.top = (channels[-1], sizes[-1])
+        feat = channels[-1] * sizes[-1] ** 2
+        self.mu, self.logvar = nn.Linear(feat, z), nn.Linear(feat, z)
+        self.project = nn.Linear(z, feat)
+        up = []
+        for i in reversed(range(len(channels))):
+            up.append(nn.ConvTranspose2d(channels[i], channels[i - 1] if i > 0 else 1, kernel(sizes[i]), 2, 1))
+            if i > 0:
+                up.append(nn.LeakyReLU(0.01))
+        self.up = nn.Sequential(*up)
 
     def decode(self, z):
-        return self.up(F.leaky_relu(self.project(z), 0.01).view(-1, 64, 7, 7))
+        c, s = self.top
+        return self.up(F.leaky_relu(self.project(z), 0.01).view(-1, c, s, s))
 
 
 def vae_step(model, opt, x):
@@ -577,17 +594,113 @@ class ProGAN:
         return lossD.item() + lossG.item()
 
 
+def load_mnist(data_dir, split):
+    # The IDX files genlab reads (its data directory's mnist/), pixels / 255 as genlab's.
+    import gzip
+    import numpy as np
+    path = os.path.join(data_dir, "mnist", ("train" if split == "train" else "t10k") + "-images-idx3-ubyte.gz")
+    with gzip.open(path) as f:
+        raw = f.read()
+    if int.from_bytes(raw[:4], "big") != 2051:
+        raise SystemExit("%s: not an IDX image file" % path)
+    n, h, w = (int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(3))
+    x = np.frombuffer(raw, np.uint8, offset=16).reshape(n, 1, h, w)
+    return torch.from_numpy(x.astype(np.float32) / 255)
+
+
+@torch.no_grad()
+def iw_nll(model, x, k, chunk=50):
+    # genlab's eval.NLL: log w = log p(x|z) + log p(z) - log q(z|x) for k draws of z per
+    # image; NLL = -mean_i log(1/k sum_k w_ik), ELBO = the mean of log w. In nats.
+    half_log_2pi = 0.5 * math.log(2 * math.pi)
+    nll = elbo = 0.0
+    for i in range(0, len(x), chunk):
+        xb = x[i:i + chunk]
+        b = len(xb)
+        h = model.enc(xb)
+        mu, logvar = model.mu(h), model.logvar(h).clamp(-20, 10)
+        eps = torch.randn(k, *mu.shape)
+        z = mu + torch.exp(0.5 * logvar) * eps
+        logits = model.decode(z.reshape(k * b, -1)).view(k, b, -1)
+        lpx = -F.binary_cross_entropy_with_logits(logits, xb.reshape(1, b, -1).expand(k, b, -1), reduction="none").sum(-1)
+        lpz = (-0.5 * z.pow(2) - half_log_2pi).sum(-1)
+        lq = (-0.5 * eps.pow(2) - half_log_2pi - 0.5 * logvar).sum(-1)
+        w = lpx + lpz - lq
+        nll -= (torch.logsumexp(w, 0) - math.log(k)).sum().item()
+        elbo += w.mean(0).sum().item()
+    return nll / len(x), elbo / len(x)
+
+
+def race(a):
+    # Train genlab's default conv VAE or DCGAN on MNIST for a.seconds of wall time, as
+    # `genlab train --minutes` does (the clock read after each step), then leave what
+    # genlab scores: the VAE's IW-NLL on the test images genlab scored (a.scored, .npy),
+    # or the DCGAN's samples (a.samples, .npy, [N, 28, 28, 1] in [0, 1]).
+    import numpy as np
+    x = load_mnist(a.data, "train")
+    g = torch.Generator().manual_seed(a.seed)
+
+    def batches(b):  # shuffled epochs, as genlab's draws
+        while True:
+            perm = torch.randperm(len(x), generator=g)
+            for i in range(0, len(perm) - b + 1, b):
+                yield x[perm[i:i + b]]
+
+    if a.race == "conv_vae":
+        model = ConvVAE(z=16, channels=(32, 64, 64, 128))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        step, it = (lambda xb: vae_step(model, opt, torch.bernoulli(xb))), batches(128)  # dynamic binarization
+    else:
+        gan = DCGAN()
+        step, it = gan.step, batches(64)
+    steps, t0 = 0, time.perf_counter()
+    while True:
+        last = step(next(it))
+        steps += 1
+        if time.perf_counter() - t0 >= a.seconds:
+            break
+    wall = time.perf_counter() - t0
+    res = {"model": a.race, "steps": steps, "seconds": wall, "steps_per_s": steps / wall, "loss_last": last,
+           "settings": "torch %s, torch.set_num_threads(%d)" % (torch.__version__, torch.get_num_threads())}
+    t1 = time.perf_counter()
+    if a.race == "conv_vae":
+        test = torch.from_numpy(np.load(a.scored)).permute(0, 3, 1, 2).contiguous()
+        res["nll_iw"], res["elbo"] = iw_nll(model, test, a.k)
+        res["iw_k"], res["n"] = a.k, len(test)
+    else:
+        with torch.no_grad():
+            out = [(gan.G(torch.randn(min(500, a.n - i), 100)) + 1) / 2 for i in range(0, a.n, 500)]
+        np.save(a.samples, torch.cat(out).clamp(0, 1).permute(0, 2, 3, 1).contiguous().numpy().astype(np.float32))
+        res["n"] = a.n
+    res["eval_seconds"] = time.perf_counter() - t1
+    print(json.dumps(res))
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", required=True, choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion", "progan"])
+    p.add_argument("--model", choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion", "progan"])
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    # A race at equal wall time (scripts/race.sh) instead of timed steps:
+    p.add_argument("--race", choices=["conv_vae", "dcgan"], help="train on MNIST for --seconds, then score or sample")
+    p.add_argument("--seconds", type=float, default=600)
+    p.add_argument("--data", help="genlab's data directory (its mnist/ IDX files)")
+    p.add_argument("--scored", help="conv_vae: the test images genlab scored (.npy from genlab eval --scored-out)")
+    p.add_argument("--k", type=int, default=100, help="conv_vae: importance samples of the NLL")
+    p.add_argument("--samples", help="dcgan: write --n samples here (.npy) for genlab eval --samples")
+    p.add_argument("--n", type=int, default=10000)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
+    if a.race:
+        if not a.data or (a.race == "conv_vae" and not a.scored) or (a.race == "dcgan" and not a.samples):
+            p.error("--race needs --data, and --scored (conv_vae) or --samples (dcgan)")
+        return race(a)
+    if not a.model:
+        p.error("--model or --race is required")
     if a.device == "cuda":
         # Every tensor and parameter the cases make lands on the GPU, with no change to
         # the models: torch >= 2.0 sets the default device, older ones the default type.

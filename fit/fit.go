@@ -79,6 +79,12 @@ type Config struct {
 	// records, wall time and start step carry on from Continue's, and its checkpoints'
 	// manifests record one part for the process, not one per stage.
 	Continue *History
+	// Until, if not zero, ends the run at the first step boundary after this time: a
+	// checkpoint there, History.EndStep that step. The steps trained are the first of the
+	// Steps-step run (a schedule over Steps is unchanged), and a later run with the same
+	// Steps resumes from there. A time budget ("train for ten minutes"), for comparisons
+	// at equal wall time and for learners with a lecture to fit.
+	Until time.Time
 }
 
 // DefaultConfig is 1000 steps, seed 1, no checkpoints, progress on stderr (on stdout
@@ -188,8 +194,9 @@ func (h *History) Last(update string) Record {
 }
 
 // Run trains: it restores cfg.CheckpointDir if it holds a checkpoint, seeds the store's
-// random state otherwise, and runs the updates in turn until cfg.Steps steps are done or
-// ctx is cancelled (then it saves a checkpoint and returns ctx.Err()).
+// random state otherwise, and runs the updates in turn until cfg.Steps steps are done,
+// cfg.Until has passed, or ctx is cancelled (then it saves a checkpoint and returns
+// ctx.Err()).
 func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg Config, batches Batches, updates ...Update) (*History, error) {
 	if len(updates) == 0 {
 		return nil, errors.New("fit: no updates")
@@ -267,7 +274,14 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 	t0 := time.Now()
 	reports := max(cfg.Reports, 1)
 	every := max((cfg.Steps-start)/reports, 1)
-	bar := newProgress(cfg.Progress, start, cfg.Steps)
+	bar := newProgress(cfg.Progress, start, cfg.Steps, cfg.Until)
+	// Under a time budget the step budget may never be reached: report by time too, so
+	// that the curves and progress lines come at about the same pace.
+	var reportEvery time.Duration
+	if !cfg.Until.IsZero() {
+		reportEvery = time.Until(cfg.Until) / time.Duration(reports)
+	}
+	lastReport := t0
 	sums := make([][]float64, len(updates))
 	count := 0
 	save := func(step int) error {
@@ -298,7 +312,8 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		}
 		return nil
 	}
-	for step := start; step < cfg.Steps; step++ {
+	end := cfg.Steps // where this run stops: its budget, or the step at which Until passed
+	for step := start; step < end; step++ {
 		if err := ctx.Err(); err != nil {
 			if serr := save(step); serr != nil {
 				return hist, errors.Join(err, serr)
@@ -335,7 +350,11 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		}
 		count++
 		done := step + 1
-		if done%every == 0 || done == cfg.Steps {
+		if !cfg.Until.IsZero() && done < end && !time.Now().Before(cfg.Until) {
+			end = done
+		}
+		if done%every == 0 || done == end || (reportEvery > 0 && time.Since(lastReport) >= reportEvery) {
+			lastReport = time.Now()
 			for i, u := range updates {
 				runs := float64(count * max(u.Repeat, 1))
 				r := Record{Step: done, Update: u.Name, Loss: sums[i][0] / runs,
@@ -351,20 +370,20 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		} else {
 			bar.tick(done)
 		}
-		if cfg.CheckpointEvery > 0 && done%cfg.CheckpointEvery == 0 && done < cfg.Steps {
+		if cfg.CheckpointEvery > 0 && done%cfg.CheckpointEvery == 0 && done < end {
 			if err := save(done); err != nil {
 				return hist, err
 			}
 		}
 	}
-	hist.EndStep = max(start, cfg.Steps) // a checkpoint past cfg.Steps is not rolled back
+	hist.EndStep = max(start, end) // a checkpoint past cfg.Steps is not rolled back
 	hist.Wall = prevWall + time.Since(t0)
 	if n := hist.EndStep - hist.StartStep; n > 0 && hist.Wall > 0 {
 		hist.StepsPerS = float64(n) / hist.Wall.Seconds()
 	}
 	bar.finish(hist)
-	if cfg.Steps > start {
-		if err := save(cfg.Steps); err != nil {
+	if end > start {
+		if err := save(end); err != nil {
 			return hist, err
 		}
 	}

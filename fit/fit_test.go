@@ -90,6 +90,51 @@ func TestResumeIsExact(t *testing.T) {
 	}
 }
 
+// A time budget ends a run at a step boundary with a checkpoint there, and the run
+// resumed from it is the straight run. A budget already spent still trains one step,
+// so that every call makes progress.
+func TestUntilEndsAtAStepThatResumes(t *testing.T) {
+	be := backend.MustNew("go")
+	b, u := regression(0.01)
+	cfg := DefaultConfig()
+	cfg.Progress, cfg.Steps = nil, 20
+	straight := model.NewStore()
+	if _, err := Run(context.Background(), be, straight, cfg, b, u); err != nil {
+		t.Fatal(err)
+	}
+	cfg.CheckpointDir, cfg.Until = t.TempDir(), time.Now()
+	h, err := Run(context.Background(), be, model.NewStore(), cfg, b, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if step, err := CheckpointStep(cfg.CheckpointDir); h.EndStep != 1 || err != nil || step != 1 {
+		t.Fatalf("a spent time budget: run ended at step %d, checkpoint at %d (%v); want 1 and 1", h.EndStep, step, err)
+	}
+	if last := h.Records[len(h.Records)-1]; last.Step != 1 {
+		t.Errorf("the last record is at step %d, want the run's end, 1", last.Step)
+	}
+	cfg.Until = time.Now().Add(time.Hour)
+	resumed := model.NewStore()
+	if h, err = Run(context.Background(), be, resumed, cfg, b, u); err != nil || h.StartStep != 1 || h.EndStep != 20 {
+		t.Fatalf("resumed from steps %d to %d (%v), want 1 to 20", h.StartStep, h.EndStep, err)
+	}
+	if w1, w2 := weights(t, straight), weights(t, resumed); w1[0] != w2[0] {
+		t.Errorf("a run stopped by its time budget and resumed: weight %g, the straight run's %g", w2[0], w1[0])
+	}
+	// A step budget out of reach: the reports come by time (about Reports of them).
+	slow := func(step, call int) ([]*tensors.Tensor, error) {
+		time.Sleep(10 * time.Millisecond)
+		return b(step, call)
+	}
+	cfg.CheckpointDir, cfg.Steps, cfg.Reports, cfg.Until = "", 1_000_000, 3, time.Now().Add(300*time.Millisecond)
+	if h, err = Run(context.Background(), be, model.NewStore(), cfg, slow, u); err != nil {
+		t.Fatal(err)
+	}
+	if steps, _ := h.Series("reg", "loss"); len(steps) < 2 || steps[len(steps)-1] != float64(h.EndStep) || h.EndStep >= cfg.Steps {
+		t.Errorf("300 ms of a million steps: ended at step %d with reports at %v; want reports by time, the last at the end", h.EndStep, steps)
+	}
+}
+
 // A run continued in the same store (Continue) is the straight run: the same weights to
 // the bit, the records of both parts, the start step of the first; with checkpoints,
 // one manifest part for the process, not one per stage.

@@ -15,13 +15,14 @@ type progress struct {
 	w          io.Writer
 	live       bool
 	start, end int
+	until      time.Time // the run's time budget (zero: none)
 	t0         time.Time
 	last       time.Time
 	tail       string // the last report's losses, kept on the bar between reports
 }
 
-func newProgress(w io.Writer, start, end int) *progress {
-	p := &progress{w: w, start: start, end: end, t0: time.Now()}
+func newProgress(w io.Writer, start, end int, until time.Time) *progress {
+	p := &progress{w: w, start: start, end: end, until: until, t0: time.Now()}
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.live = true
@@ -46,6 +47,9 @@ func (p *progress) draw(done int, tail string) {
 	eta := time.Duration(0)
 	if frac > 0 {
 		eta = time.Duration(float64(el) * (1 - frac) / frac)
+	}
+	if !p.until.IsZero() {
+		eta = min(eta, max(time.Until(p.until), 0)) // a time budget ends the run first
 	}
 	fmt.Fprintf(p.w, "\r[%s%s] %d/%d %s eta %s %s", strings.Repeat("=", n), strings.Repeat(" ", width-n),
 		done, p.end, el.Round(time.Second), eta.Round(time.Second), tail)

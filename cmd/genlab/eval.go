@@ -42,9 +42,18 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	regSteps := fset.Int("regressor-steps", 2000, "training steps of a missing age regressor (0: no age metrics)")
 	ood := fset.String("ood", "", "a model with a likelihood: score this dataset's test images as outliers (auroc of the NLL, in-distribution against these)")
 	bgDir := fset.String("background", "", "with --ood: a background model's checkpoint (the same model trained with --set Perturb=0.2) for the likelihood-ratio score auroc_ratio")
+	samples := fset.String("samples", "", "score these images instead of a model's samples: a .npy array [N, H, W, C] of float32 in [0, 1] (another program's samples), by the Frechet distance against --dataset with its floor; no --ckpt")
+	scoredOut := fset.String("scored-out", "", "a likelihood model: also write the test images its NLL scores (binarized with --seed) to this .npy file, for another program to score the same images")
 	steps := stepsFlag(fset)
-	m, err := c.loadModel(fset, args, ckpt)
+	err := c.parse(fset, args)
 	defer c.stop()
+	if err != nil {
+		return err
+	}
+	if *samples != "" {
+		return scoreSamples(ctx, out, c.data, *samples, *dataset, *size, *clsDir, *clsSteps, *fdN, *seed)
+	}
+	m, err := models.Load(*ckpt)
 	if err != nil {
 		return err
 	}
@@ -74,6 +83,9 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		}
 	} else if *bgDir != "" {
 		return fmt.Errorf("eval --background needs --ood")
+	}
+	if _, ok := m.(models.LogWeighter); !ok && *scoredOut != "" {
+		return fmt.Errorf("eval --scored-out: the %s in %s has no importance-weighted likelihood", m.Name(), *ckpt)
 	}
 	src, err := datasets.Lookup(*dataset)
 	if err != nil {
@@ -147,6 +159,13 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 		lik, err := eval.NLL(lw, test, *k, uint64(*seed))
 		if err != nil {
 			return err
+		}
+		if *scoredOut != "" {
+			scored := *test
+			scored.Pixels = eval.ScoredPixels(m, test, uint64(*seed))
+			if err := datasets.WriteNPY(*scoredOut, &scored); err != nil {
+				return err
+			}
 		}
 		inNLL = lik.PerImage
 		metric(out, "elbo", "%.3f", lik.ELBO)
@@ -368,6 +387,51 @@ func probes(ctx context.Context, out io.Writer, m models.Model, enc models.Encod
 		}
 		metric(out, p.name, "%.4f", res.TestAcc)
 	}
+	return nil
+}
+
+// scoreSamples prints the Frechet distance of another program's samples (a .npy file)
+// against dataset's test images, with the floor, in the features of the dataset's lab
+// classifier: how a PyTorch model is scored exactly as genlab's are.
+func scoreSamples(ctx context.Context, out io.Writer, data, path, dataset string, size int, clsDir string, clsSteps, fdN int, seed int64) error {
+	gen, err := datasets.ReadNPY(path, "samples")
+	if err != nil {
+		return err
+	}
+	src, err := datasets.Lookup(dataset)
+	if err != nil {
+		return err
+	}
+	dir := datasets.Dir(data)
+	test, err := src.Load(ctx, dir, datasets.Test, size)
+	if err != nil {
+		return err
+	}
+	if gen.H != test.H || gen.W != test.W || gen.C != test.C {
+		return fmt.Errorf("eval --samples: %s holds %dx%dx%d images; %s has %dx%dx%d images", path, gen.H, gen.W, gen.C, dataset, test.H, test.W, test.C)
+	}
+	train, err := src.Load(ctx, dir, datasets.Train, size)
+	if err != nil {
+		return err
+	}
+	if clsDir == "" {
+		clsDir = filepath.Join("runs", "classifier-"+dataset)
+	}
+	cls, err := featureClassifier(ctx, clsDir, train, test, clsSteps, seed)
+	if err != nil {
+		return err
+	}
+	n := min(fdN, gen.N, train.N, test.N)
+	if n < 2 {
+		return fmt.Errorf("eval --samples: %d images to score (of %d in %s, --fd-n %d); the Frechet distance needs more", n, gen.N, path, fdN)
+	}
+	fd, err := eval.FrechetWithFloor(cls.Features, gen.Subset(n).Pixels, train, test, n)
+	if err != nil {
+		return err
+	}
+	metric(out, "fd", "%.3f", fd.Model)
+	metric(out, "fd_floor", "%.3f", fd.Floor)
+	metric(out, "fd_n", "%d", fd.N)
 	return nil
 }
 

@@ -57,6 +57,7 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	fset.Float64Var(&o.Beta, "beta", 0, "KL weight of a VAE (default 1; > 1 is a beta-VAE)")
 	fset.Var(setFlags(o.Set), "set", "set any configuration field by name, FIELD=VALUE (repeatable; e.g. --set Sigma=0.2)")
 	steps := fset.Int("steps", 2000, "training steps (minibatches)")
+	minutes := fset.Float64("minutes", 0, "a time budget: stop at the first step after this many minutes of training, with a checkpoint there (0: none; --steps still bounds the run and its schedules)")
 	seed := fset.Int64("seed", 1, "random seed")
 	ckpt := fset.String("ckpt", "", "checkpoint directory (default runs/MODEL-DATASET); an existing checkpoint is resumed")
 	every := fset.Int("ckpt-every", 500, "steps between checkpoints")
@@ -64,6 +65,9 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer c.stop()
+	if *minutes < 0 {
+		return fmt.Errorf("%w: train: --minutes %g is negative", errUsage, *minutes)
+	}
 	if *ckpt == "" {
 		*ckpt = filepath.Join("runs", name+"-"+*dataset)
 	}
@@ -120,6 +124,9 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	start := time.Now()
+	if *minutes > 0 {
+		fc.Until = start.Add(time.Duration(*minutes * float64(time.Minute)))
+	}
 	hist, err := m.Train(ctx, train, fc)
 	if err != nil {
 		return err
@@ -135,6 +142,9 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 		metric(out, "test_acc", "%.4f", acc)
 	}
 	fmt.Fprintln(out, summary(name, *dataset, *ckpt, hist, time.Since(start)))
+	if *minutes > 0 && hist.EndStep < *steps {
+		fmt.Fprintf(out, "# the time budget of %g min ended the run at step %d of %d; the same command resumes it\n", *minutes, hist.EndStep, *steps)
+	}
 	if len(hist.Records) > 1 {
 		p, err := lab.Curves(name+" on "+*dataset, "loss", hist)
 		if err == nil {

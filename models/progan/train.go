@@ -115,7 +115,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 			return h, err
 		}
 		hist = h
-		if h.EndStep >= total {
+		if h.EndStep >= total || h.EndStep < pc.Steps { // done, or stopped by cfg.Until
 			break
 		}
 	}

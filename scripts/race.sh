@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# genlab against its PyTorch peer at equal wall time: what a learner gets from the same
+# minutes of CPU, not only per step. The command's default conv VAE and DCGAN on MNIST,
+# each trained for MINUTES minutes by `genlab train --minutes` and by the same model in
+# PyTorch (bench/peer.py --race), one after the other on the same cores, then scored the
+# same way: the VAE by its importance-weighted test NLL (K = 100) on the same 2,000 test
+# digits binarized once (genlab writes them, the peer reads them), the DCGAN by the
+# Frechet distance of 10,000 samples in the features of the lab's MNIST classifier,
+# beside the floor (the peer writes its samples, genlab scores them).
+#
+#   bash scripts/race.sh [MINUTES]    # default 10: about 50 minutes in all on 2 cores
+#
+# The peer is Debian's PyTorch (apt-get install python3-torch); $PYTHON picks another.
+# Everything lands in runs/race-MINUTESmin/ (checkpoints, samples, results.txt), and the
+# last lines printed are the comparison: one `race` line per model and side.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+minutes=${1:-10}
+export GOTOOLCHAIN=local GOEXPERIMENT=simd GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
+python=${PYTHON:-/usr/bin/python3}
+if ! "$python" -c 'import torch, numpy' 2>/dev/null; then
+	echo "race: $python has no PyTorch and NumPy (apt-get install python3-torch, or set PYTHON)" >&2
+	exit 1
+fi
+mkdir -p bin
+go build -o bin/genlab ./cmd/genlab
+# The peer reads the same IDX files genlab verified, from genlab's data directory.
+data=$(bin/genlab data --dataset mnist | sed -n 's/^ok mnist\/train: .*checksums verified (\(.*\))$/\1/p')
+if [ -z "$data" ]; then
+	echo "race: MNIST is not in genlab's data directory (see genlab data)" >&2
+	exit 1
+fi
+out=runs/race-${minutes}min
+rm -rf "$out" # a race starts from nothing: a checkpoint here would resume
+mkdir -p "$out"
+log=$out/results.txt
+seconds=$(awk -v m="$minutes" 'BEGIN { print m * 60 }')
+echo "# $(date -u +%FT%TZ), $(nproc) cores, $(go version | cut -d' ' -f3-), $minutes min per model and side" | tee "$log"
+
+peer() { # peer ARGS...: the PyTorch side, its JSON line into the log
+	echo "\$ peer.py --race $*" >>"$log"
+	OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE "$python" bench/peer.py --threads "$(nproc)" \
+		--seconds "$seconds" --data "$data" --race "$@" | tee -a "$log"
+}
+genlab() { # genlab ARGS...: the command, its output into the log
+	echo "\$ genlab $*" >>"$log"
+	bin/genlab "$@" 2>&1 | tee -a "$log"
+}
+json() { # json FIELD: FIELD of the last JSON line of the log
+	grep '^{' "$log" | tail -n 1 | "$python" -c "import json, sys; print(json.load(sys.stdin)['$1'])"
+}
+metric() { # metric NAME: the last `metric NAME=` value of the log
+	sed -n "s/^metric $1=//p" "$log" | tail -n 1
+}
+trained() { # the steps of the last genlab run: "trained MODEL on DATASET: N steps in"
+	sed -n 's/^trained .*: \([0-9]*\) steps in .*/\1/p' "$log" | tail -n 1
+}
+
+# The conv VAE: genlab trains, scores and writes the binarized test digits it scored;
+# the peer trains and scores those digits.
+genlab train vae --dataset mnist --arch conv --minutes "$minutes" --steps 1000000 --ckpt "$out/vae" >/dev/null
+vae_steps=$(trained)
+genlab eval --ckpt "$out/vae" --dataset mnist --n 2000 --k 100 --fd-n 0 --probe-n 0 --scored-out "$out/test-binary.npy" >/dev/null
+vae_nll=$(metric nll_iw)
+peer conv_vae --scored "$out/test-binary.npy" --k 100 >/dev/null
+peer_vae_steps=$(json steps) peer_vae_nll=$(json nll_iw)
+
+# The DCGAN: both sides sample 10,000 digits; genlab scores both sets.
+genlab train gan --dataset mnist --minutes "$minutes" --steps 1000000 --ckpt "$out/dcgan" >/dev/null
+gan_steps=$(trained)
+genlab eval --ckpt "$out/dcgan" --dataset mnist --probe-n 0 >/dev/null
+gan_fd=$(metric fd) floor=$(metric fd_floor)
+peer dcgan --samples "$out/peer-dcgan.npy" --n 10000 >/dev/null
+peer_gan_steps=$(json steps)
+genlab eval --samples "$out/peer-dcgan.npy" --dataset mnist >/dev/null
+peer_gan_fd=$(metric fd)
+
+{
+	echo "race model=conv_vae side=genlab minutes=$minutes steps=$vae_steps nll_iw=$vae_nll"
+	echo "race model=conv_vae side=pytorch minutes=$minutes steps=$peer_vae_steps nll_iw=$(printf %.3f "$peer_vae_nll")"
+	echo "race model=dcgan side=genlab minutes=$minutes steps=$gan_steps fd=$gan_fd fd_floor=$floor"
+	echo "race model=dcgan side=pytorch minutes=$minutes steps=$peer_gan_steps fd=$peer_gan_fd fd_floor=$floor"
+} | tee -a "$log"
