@@ -594,6 +594,24 @@ class ProGAN:
         return lossD.item() + lossG.item()
 
 
+def blas():
+    # Which BLAS this PyTorch calls, from the libraries the process has mapped (Linux):
+    # Debian's torch links libblas.so.3, which is the reference BLAS (a DCGAN step at a
+    # third of its speed) unless the alternatives point it at OpenBLAS or BLIS. Its
+    # LAPACK may be OpenBLAS's while its BLAS is not, so the libblas file decides. A pip
+    # wheel maps no libblas (it carries MKL). "" where it can't tell.
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "/" in line}
+    except OSError:
+        return ""
+    kinds = ("openblas", "blis", "mkl")
+    for lib in libs:
+        if os.path.basename(lib).startswith("libblas.so"):
+            return next((k for k in kinds if k in lib), "reference")
+    return next((k for k in kinds if any(k in lib for lib in libs)), "bundled")
+
+
 def load_mnist(data_dir, split):
     # The IDX files genlab reads (its data directory's mnist/), pixels / 255 as genlab's.
     import gzip
@@ -661,7 +679,7 @@ def race(a):
             break
     wall = time.perf_counter() - t0
     res = {"model": a.race, "steps": steps, "seconds": wall, "steps_per_s": steps / wall, "loss_last": last,
-           "settings": "torch %s, torch.set_num_threads(%d)" % (torch.__version__, torch.get_num_threads())}
+           "settings": "torch %s, torch.set_num_threads(%d), BLAS %s" % (torch.__version__, torch.get_num_threads(), blas())}
     t1 = time.perf_counter()
     if a.race == "conv_vae":
         test = torch.from_numpy(np.load(a.scored)).permute(0, 3, 1, 2).contiguous()
@@ -693,6 +711,11 @@ def main():
     p.add_argument("--samples", help="dcgan: write --n samples here (.npy) for genlab eval --samples")
     p.add_argument("--n", type=int, default=10000)
     a = p.parse_args()
+    if a.device == "cpu" and blas() == "reference":
+        # A timing against a peer on the reference BLAS says nothing about PyTorch.
+        raise SystemExit("peer.py: this PyTorch calls the reference BLAS (libblas.so.3), which makes it "
+                         "several times slower than it is with an optimized one: install OpenBLAS (Debian: "
+                         "apt-get install libopenblas0) or use another PyTorch")
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     if a.race:
@@ -749,8 +772,8 @@ def main():
         last = step()
     sync()  # CUDA runs asynchronously: the clock stops when the GPU is done
     rate = a.steps / (time.perf_counter() - t0)
-    settings = "torch %s, torch.set_num_threads(%d), OPENBLAS_NUM_THREADS=%s, OMP_WAIT_POLICY=%s" % (
-        torch.__version__, torch.get_num_threads(), os.environ.get("OPENBLAS_NUM_THREADS", "unset"),
+    settings = "torch %s, torch.set_num_threads(%d), BLAS %s, OPENBLAS_NUM_THREADS=%s, OMP_WAIT_POLICY=%s" % (
+        torch.__version__, torch.get_num_threads(), blas(), os.environ.get("OPENBLAS_NUM_THREADS", "unset"),
         os.environ.get("OMP_WAIT_POLICY", "unset"))
     if a.device == "cuda":
         settings += ", device cuda (%s)" % torch.cuda.get_device_name(0)

@@ -8,18 +8,39 @@
 # Frechet distance of 10,000 samples in the features of the lab's MNIST classifier,
 # beside the floor (the peer writes its samples, genlab scores them).
 #
-#   bash scripts/race.sh [MINUTES]    # default 10: about 50 minutes in all on 2 cores
+#   bash scripts/race.sh [MINUTES [MODEL...]]   # default 10, conv_vae dcgan: about 50 minutes on 2 cores
+#   bash scripts/race.sh 10 dcgan               # one model: about 27 minutes
 #
-# The peer is Debian's PyTorch (apt-get install python3-torch); $PYTHON picks another.
+# The peer is Debian's PyTorch with OpenBLAS (apt-get install python3-torch libopenblas0;
+# without OpenBLAS it calls the reference BLAS and the peer refuses to run); $PYTHON
+# picks another.
 # Everything lands in runs/race-MINUTESmin/ (checkpoints, samples, results.txt), and the
 # last lines printed are the comparison: one `race` line per model and side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-10}
+shift || true
+models=("$@")
+[ ${#models[@]} -gt 0 ] || models=(conv_vae dcgan)
+for m in "${models[@]}"; do
+	case $m in
+	conv_vae | dcgan) ;;
+	*)
+		echo "race: unknown model $m (conv_vae or dcgan)" >&2
+		exit 2
+		;;
+	esac
+done
 export GOTOOLCHAIN=local GOEXPERIMENT=simd GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
 python=${PYTHON:-/usr/bin/python3}
 if ! "$python" -c 'import torch, numpy' 2>/dev/null; then
-	echo "race: $python has no PyTorch and NumPy (apt-get install python3-torch, or set PYTHON)" >&2
+	echo "race: $python has no PyTorch and NumPy (apt-get install python3-torch libopenblas0, or set PYTHON)" >&2
+	exit 1
+fi
+# Before any training: a peer on the reference BLAS would refuse after genlab's minutes.
+blas=$("$python" -c 'import sys; sys.path.insert(0, "bench"); import peer; print(peer.blas())')
+if [ "$blas" = reference ]; then
+	echo "race: $python's PyTorch calls the reference BLAS: apt-get install libopenblas0 (or set PYTHON)" >&2
 	exit 1
 fi
 mkdir -p bin
@@ -31,11 +52,12 @@ if [ -z "$data" ]; then
 	exit 1
 fi
 out=runs/race-${minutes}min
-rm -rf "$out" # a race starts from nothing: a checkpoint here would resume
+seconds=$(awk -v m="$minutes" 'BEGIN { print m * 60 }')
 mkdir -p "$out"
 log=$out/results.txt
-seconds=$(awk -v m="$minutes" 'BEGIN { print m * 60 }')
-echo "# $(date -u +%FT%TZ), $(nproc) cores, $(go version | cut -d' ' -f3-), $minutes min per model and side" | tee "$log"
+# Appended: a race of one model keeps the other's lines. Each model's run starts from
+# nothing (a checkpoint left in its folder would resume).
+echo "# $(date -u +%FT%TZ), $(nproc) cores, $(go version | cut -d' ' -f3-), torch with BLAS $blas, $minutes min per model and side" | tee -a "$log"
 
 peer() { # peer ARGS...: the PyTorch side, its JSON line into the log
 	echo "\$ peer.py --race $*" >>"$log"
@@ -56,28 +78,42 @@ trained() { # the steps of the last genlab run: "trained MODEL on DATASET: N ste
 	sed -n 's/^trained .*: \([0-9]*\) steps in .*/\1/p' "$log" | tail -n 1
 }
 
-# The conv VAE: genlab trains, scores and writes the binarized test digits it scored;
-# the peer trains and scores those digits.
-genlab train vae --dataset mnist --arch conv --minutes "$minutes" --steps 1000000 --ckpt "$out/vae" >/dev/null
-vae_steps=$(trained)
-genlab eval --ckpt "$out/vae" --dataset mnist --n 2000 --k 100 --fd-n 0 --probe-n 0 --scored-out "$out/test-binary.npy" >/dev/null
-vae_nll=$(metric nll_iw)
-peer conv_vae --scored "$out/test-binary.npy" --k 100 >/dev/null
-peer_vae_steps=$(json steps) peer_vae_nll=$(json nll_iw)
+race_conv_vae() {
+	# genlab trains, scores and writes the binarized test digits it scored; the peer
+	# trains and scores those digits.
+	rm -rf "$out/vae"
+	genlab train vae --dataset mnist --arch conv --minutes "$minutes" --steps 1000000 --ckpt "$out/vae" >/dev/null
+	local steps nll
+	steps=$(trained)
+	genlab eval --ckpt "$out/vae" --dataset mnist --n 2000 --k 100 --fd-n 0 --probe-n 0 --scored-out "$out/test-binary.npy" >/dev/null
+	nll=$(metric nll_iw)
+	peer conv_vae --scored "$out/test-binary.npy" --k 100 >/dev/null
+	{
+		echo "race model=conv_vae side=genlab minutes=$minutes steps=$steps nll_iw=$nll"
+		echo "race model=conv_vae side=pytorch minutes=$minutes steps=$(json steps) nll_iw=$(printf %.3f "$(json nll_iw)")"
+	} >>"$out/race.txt"
+}
 
-# The DCGAN: both sides sample 10,000 digits; genlab scores both sets.
-genlab train gan --dataset mnist --minutes "$minutes" --steps 1000000 --ckpt "$out/dcgan" >/dev/null
-gan_steps=$(trained)
-genlab eval --ckpt "$out/dcgan" --dataset mnist --probe-n 0 >/dev/null
-gan_fd=$(metric fd) floor=$(metric fd_floor)
-peer dcgan --samples "$out/peer-dcgan.npy" --n 10000 >/dev/null
-peer_gan_steps=$(json steps)
-genlab eval --samples "$out/peer-dcgan.npy" --dataset mnist >/dev/null
-peer_gan_fd=$(metric fd)
+race_dcgan() {
+	# Both sides sample 10,000 digits; genlab scores both sets.
+	rm -rf "$out/dcgan"
+	genlab train gan --dataset mnist --minutes "$minutes" --steps 1000000 --ckpt "$out/dcgan" >/dev/null
+	local steps fd floor
+	steps=$(trained)
+	genlab eval --ckpt "$out/dcgan" --dataset mnist --probe-n 0 >/dev/null
+	fd=$(metric fd) floor=$(metric fd_floor)
+	peer dcgan --samples "$out/peer-dcgan.npy" --n 10000 >/dev/null
+	local peer_steps
+	peer_steps=$(json steps)
+	genlab eval --samples "$out/peer-dcgan.npy" --dataset mnist >/dev/null
+	{
+		echo "race model=dcgan side=genlab minutes=$minutes steps=$steps fd=$fd fd_floor=$floor"
+		echo "race model=dcgan side=pytorch minutes=$minutes steps=$peer_steps fd=$(metric fd) fd_floor=$floor"
+	} >>"$out/race.txt"
+}
 
-{
-	echo "race model=conv_vae side=genlab minutes=$minutes steps=$vae_steps nll_iw=$vae_nll"
-	echo "race model=conv_vae side=pytorch minutes=$minutes steps=$peer_vae_steps nll_iw=$(printf %.3f "$peer_vae_nll")"
-	echo "race model=dcgan side=genlab minutes=$minutes steps=$gan_steps fd=$gan_fd fd_floor=$floor"
-	echo "race model=dcgan side=pytorch minutes=$minutes steps=$peer_gan_steps fd=$peer_gan_fd fd_floor=$floor"
-} | tee -a "$log"
+: >"$out/race.txt"
+for m in "${models[@]}"; do
+	"race_$m"
+done
+tee -a "$log" <"$out/race.txt"
