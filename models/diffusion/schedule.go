@@ -123,10 +123,23 @@ func (s Schedule) Steps(n int) ([]int, error) {
 	return out, nil
 }
 
+// PredictX0 is x_0 predicted from x_t and the noise eps at t, (x_t - sqrt(1 -
+// alphabar_t) eps) / sqrt(alphabar_t), clipped to the data's [-1, 1] (Ho et al.'s
+// clip_denoised). The clip is what keeps early steps from diverging: near t = T the
+// cosine schedule's alphabar_t is about 1e-9, so an error of 0.01 in the predicted
+// noise puts x_0 some 200 away, and the sampler would carry that into the next x_t,
+// far outside anything the network saw in training; clipped, it is at most the data's
+// width away.
+func (s Schedule) PredictX0(xt, eps float64, t int) float64 {
+	ab := s.AlphaBar[t-1]
+	return min(max((xt-math.Sqrt(1-ab)*eps)/math.Sqrt(ab), -1), 1)
+}
+
 // DDIMStep is one deterministic DDIM update (eta = 0) of x_t, with the network's noise
-// prediction eps, to timestep prev < t (0: the data), in place: the predicted x_0 =
-// (x_t - sqrt(1 - alphabar_t) eps) / sqrt(alphabar_t), then x_prev = sqrt(alphabar_prev)
-// x_0 + sqrt(1 - alphabar_prev) eps.
+// prediction eps, to timestep prev < t (0: the data), in place: x_0 predicted and
+// clipped (PredictX0), the noise recomputed from it so that the two agree with x_t
+// (as Dhariwal and Nichol's sampler does), then x_prev = sqrt(alphabar_prev) x_0 +
+// sqrt(1 - alphabar_prev) eps.
 func (s Schedule) DDIMStep(x, eps []float32, t, prev int) {
 	ab := s.AlphaBar[t-1]
 	abPrev := 1.0
@@ -136,22 +149,22 @@ func (s Schedule) DDIMStep(x, eps []float32, t, prev int) {
 	sa, sn := math.Sqrt(ab), math.Sqrt(1-ab)
 	pa, pn := math.Sqrt(abPrev), math.Sqrt(1-abPrev)
 	for i := range x {
-		x0 := (float64(x[i]) - sn*float64(eps[i])) / sa
-		x[i] = float32(pa*x0 + pn*float64(eps[i]))
+		x0 := s.PredictX0(float64(x[i]), float64(eps[i]), t)
+		e := (float64(x[i]) - sa*x0) / sn
+		x[i] = float32(pa*x0 + pn*e)
 	}
 }
 
 // AncestralStep is one step of the reverse process from x_t to x_{t-1}, in place: the
-// posterior mean with x_0 predicted from eps, 1/sqrt(alpha_t) (x_t - beta_t /
-// sqrt(1 - alphabar_t) eps), plus the posterior's standard deviation times noise z
-// (ignored at t = 1).
+// mean of the posterior q(x_{t-1} | x_t, x_0) at x_0 predicted from eps and clipped
+// (PredictX0), plus the posterior's standard deviation times noise z (ignored at
+// t = 1). Unclipped, the mean is 1/sqrt(alpha_t) (x_t - beta_t / sqrt(1 - alphabar_t)
+// eps), and 1/sqrt(alpha_T) is about 32 on the cosine schedule.
 func (s Schedule) AncestralStep(x, eps, z []float32, t int) {
-	a, b, ab := s.Alpha[t-1], s.Beta[t-1], s.AlphaBar[t-1]
-	_, _, v := s.Posterior(t)
+	c0, ct, v := s.Posterior(t)
 	sd := math.Sqrt(v)
-	k := b / math.Sqrt(1-ab)
 	for i := range x {
-		m := (float64(x[i]) - k*float64(eps[i])) / math.Sqrt(a)
+		m := c0*s.PredictX0(float64(x[i]), float64(eps[i]), t) + ct*float64(x[i])
 		if t > 1 {
 			m += sd * float64(z[i])
 		}

@@ -161,6 +161,52 @@ func TestStepsWithTheTrueNoise(t *testing.T) {
 	}
 }
 
+// A small error in the predicted noise at t = T, where alphabar_T is about 1e-9, must
+// not throw the next x_t far outside the data: unclipped, an error of 0.01 puts x_0
+// some 200 away and DDIM's x_prev some 15 away (the samples then come out as saturated
+// noise); clipped, x_prev is within 2 sqrt(alphabar_prev) (the data's width) plus the
+// noise's share of where the true step lands, and the last step's x_0 stays in [-1, 1].
+func TestStepsClipPredictedData(t *testing.T) {
+	s := must(t, Cosine)
+	T := s.T()
+	x0 := []float32{-1, -0.3, 0.4, 1}
+	eps := []float32{1.5, -0.7, 0.2, -2.1}
+	m, v := s.Marginal(T)
+	x := make([]float32, len(x0))
+	wrong := make([]float32, len(x0))
+	for i := range x {
+		x[i] = float32(m*float64(x0[i]) + math.Sqrt(v)*float64(eps[i]))
+		wrong[i] = eps[i] + 0.01
+	}
+	for _, prev := range []int{950, 0} {
+		got := slices.Clone(x)
+		s.DDIMStep(got, wrong, T, prev)
+		pm, pv := 1.0, 0.0
+		if prev > 0 {
+			pm, pv = s.Marginal(prev)
+		}
+		for i := range got {
+			want := pm*float64(x0[i]) + math.Sqrt(pv)*float64(eps[i])
+			if d := math.Abs(float64(got[i]) - want); d > 2*pm+0.01 {
+				t.Errorf("DDIM %d -> %d with the noise off by 0.01: x[%d] = %g, %g from %g", T, prev, i, got[i], d, want)
+			}
+			if prev == 0 && (got[i] < -1 || got[i] > 1) {
+				t.Errorf("DDIM %d -> 0: x_0[%d] = %g outside [-1, 1]", T, i, got[i])
+			}
+		}
+	}
+	got := slices.Clone(x)
+	s.AncestralStep(got, wrong, make([]float32, len(x)), T)
+	c0, ct, _ := s.Posterior(T)
+	for i := range got {
+		// The posterior mean with the true x_0, off by at most c0 times the data's width.
+		want := c0*float64(x0[i]) + ct*float64(x[i])
+		if d := math.Abs(float64(got[i]) - want); d > 2*c0+1e-6 {
+			t.Errorf("ancestral step at T with the noise off by 0.01: x[%d] = %g, %g from the posterior mean %g", i, got[i], d, want)
+		}
+	}
+}
+
 func TestDDIMSteps(t *testing.T) {
 	s := must(t, Linear)
 	got, err := s.Steps(10)
