@@ -3,6 +3,7 @@ package diffusion
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
@@ -13,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
@@ -40,7 +42,12 @@ type Config struct {
 	Channels []int
 	Embed    int
 	// SampleSteps is how many DDIM steps Sample takes (0: the T ancestral steps).
-	SampleSteps  int
+	SampleSteps int
+	// EMA is the decay of an exponential moving average of the weights, kept beside them
+	// in training and used for sampling (0: sample the trained weights themselves). Ho
+	// et al. average with 0.9999 over 800,000 steps; a budget of a few thousand steps
+	// needs a horizon 1/(1 - EMA) of a few hundred.
+	EMA          float64
 	LearningRate float64
 	BatchSize    int
 }
@@ -48,7 +55,12 @@ type Config struct {
 // DefaultConfig is the diffusion model for 28x28 grey images: the cosine schedule over
 // T = 1000 steps, a U-Net of 32, 64 and 64 channels at 28, 14 and 7 pixels with a
 // 64-dimensional timestep embedding, Adam 5e-4 on batches of 32; samples by 50 DDIM
-// steps; when conditioned, the label dropped 10% of the time and guidance weight 1.
+// steps with a moving average of the weights (decay 0.995, a horizon of 200 steps);
+// when conditioned, the label dropped 10% of the time and guidance weight 1.
+//
+// The average: resumed from the same 2,000-step MNIST run for 400 more steps, 400
+// samples by 20 DDIM steps scored a Frechet distance of 213 with it and 230 with the
+// weights themselves (floor 117), their strokes more often joined.
 //
 // The batch is 32 for the laptop: a step on 64 images keeps more than genlab's soft
 // memory limit (1.25 GiB, which keeps a command under 2 GiB resident) live, and the
@@ -57,7 +69,7 @@ type Config struct {
 // peak), 0.60 at batch 32 (19 images/s, 1.01 GiB).
 func DefaultConfig() Config {
 	return Config{H: 28, W: 28, C: 1, PUncond: 0.1, Guidance: 1, Schedule: Cosine, T: 1000, BetaStart: 1e-4, BetaEnd: 0.02,
-		Channels: []int{32, 64, 64}, Embed: 64, SampleSteps: 50, LearningRate: 5e-4, BatchSize: 32}
+		Channels: []int{32, 64, 64}, Embed: 64, SampleSteps: 50, EMA: 0.995, LearningRate: 5e-4, BatchSize: 32}
 }
 
 // Configure is DefaultConfig sized to data's images, conditioned on its classes when
@@ -88,6 +100,9 @@ func (c Config) Validate() error {
 	}
 	if c.Classes < 0 || c.PUncond < 0 || c.PUncond >= 1 || c.SampleSteps < 0 || c.SampleSteps > c.T {
 		return fmt.Errorf("diffusion: classes %d, label dropout %g, %d sampling steps of %d", c.Classes, c.PUncond, c.SampleSteps, c.T)
+	}
+	if c.EMA < 0 || c.EMA >= 1 {
+		return fmt.Errorf("diffusion: weight average decay %g (want 0 <= EMA < 1)", c.EMA)
 	}
 	if c.BatchSize < 1 || c.LearningRate <= 0 {
 		return fmt.Errorf("diffusion: batch size %d and learning rate %g must be positive", c.BatchSize, c.LearningRate)
@@ -192,6 +207,7 @@ func (m *Model) Loss(scope *model.Scope, inputs []*graph.Node) (*graph.Node, []f
 		y = graph.Where(drop, graph.Scalar(g, dtypes.Int32, c.Classes), inputs[1])
 	}
 	loss := graph.ReduceAllMean(graph.Square(graph.Sub(m.Noise(scope, xt, t, y), eps)))
+	m.averageWeights(scope.Store(), g)
 	return loss, nil
 }
 
@@ -237,7 +253,14 @@ func (m *Model) PredictNoise(x []float32, t int, labels []int32, n int) ([]float
 		in = append(in, x[i*d:(i+1)*d]...)
 		in = append(in, float32(t), y)
 	}
-	return m.Run("diffusion/eps", func(scope *model.Scope, row *graph.Node) *graph.Node {
+	name := "diffusion/eps"
+	if m.Averaged() {
+		name = "diffusion/eps-ema"
+	}
+	return m.Run(name, func(scope *model.Scope, row *graph.Node) *graph.Node {
+		if m.Averaged() {
+			scope = m.Store.Scope(emaScope)
+		}
 		b := row.Shape().Dim(0)
 		img := graph.Reshape(graph.Slice(row, graph.AxisRange(), graph.AxisRange(0, d)), b, c.H, c.W, c.C)
 		tt := graph.ConvertDType(graph.Reshape(graph.Slice(row, graph.AxisRange(), graph.AxisElem(d)), b), dtypes.Int32)
@@ -247,4 +270,51 @@ func (m *Model) PredictNoise(x []float32, t int, labels []int32, n int) ([]float
 		}
 		return m.Noise(scope, img, tt, y)
 	}, in, n, d+2)
+}
+
+// emaScope holds the moving average of every trained variable at the variable's own
+// path under it, so that the noise predictor built in this scope reads the average,
+// and a count of the steps averaged.
+const emaScope = "/ema"
+
+// averageWeights adds to the train step the update of the weights' moving average
+// (when Cfg.EMA > 0): avg <- EMA avg + (1 - EMA) w, starting at the first step's
+// weights. It reads each weight before the step's optimizer update (the average lags
+// the weights by one step), and it changes nothing the optimizer sees, so a run trains
+// the same weights with or without it.
+func (m *Model) averageWeights(store *model.Store, g *graph.Graph) {
+	d := m.Cfg.EMA
+	if d == 0 {
+		return
+	}
+	var trained []*model.Variable
+	for v := range store.IterVariables() {
+		if v.Trainable && !strings.HasPrefix(v.Scope(), emaScope) {
+			trained = append(trained, v)
+		}
+	}
+	zero := store.Scope(emaScope).WithInitializer(initializer.Zero)
+	count := zero.VariableWithShape("count", shapes.Make(dtypes.Float32)).SetTrainable(false)
+	first := graph.Equal(count.NodeValue(g), graph.ScalarZero(g, dtypes.Float32))
+	for _, v := range trained {
+		avg := store.Scope(emaScope+v.Scope()).WithInitializer(initializer.Zero).VariableWithShape(v.Name(), v.Shape()).SetTrainable(false)
+		w := v.NodeValue(g)
+		next := graph.Add(graph.MulScalar(avg.NodeValue(g), d), graph.MulScalar(w, 1-d))
+		avg.SetNodeValue(graph.Where(first, w, next))
+	}
+	count.SetNodeValue(graph.AddScalar(count.NodeValue(g), 1))
+}
+
+// Averaged reports whether the model samples with a moving average of its weights:
+// Cfg.EMA > 0 and at least one step trained.
+func (m *Model) Averaged() bool {
+	if m.Cfg.EMA == 0 {
+		return false
+	}
+	v := m.Store.GetVariable(emaScope + "/count")
+	if v == nil || !v.HasValue() {
+		return false
+	}
+	n, err := v.Value()
+	return err == nil && n.Value().(float32) > 0
 }

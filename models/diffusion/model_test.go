@@ -2,12 +2,15 @@ package diffusion
 
 import (
 	"context"
+	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/datasets/shapes"
 	"github.com/genlab-go/genlab/fit"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 func tiny(classes int) Config {
@@ -96,5 +99,101 @@ func TestConditional(t *testing.T) {
 	unlabelled.Labels, unlabelled.Classes = nil, nil
 	if _, err := m.Train(context.Background(), unlabelled, fc); err == nil {
 		t.Error("a conditional model trained on unlabelled data")
+	}
+}
+
+// The weights' moving average: it starts at the first step's weights, then each step
+// moves it by (1 - EMA) towards the weights that step read; it leaves the trained
+// weights as they are without it; and sampling reads it.
+func TestWeightAverage(t *testing.T) {
+	d := tinyShapes(t, 16)
+	weights := func(m *Model, prefix string) map[string][]float32 {
+		out := map[string][]float32{}
+		for v := range m.Store.IterVariables() {
+			if v.Trainable || strings.HasPrefix(v.Scope(), emaScope) {
+				out[strings.TrimPrefix(v.Path(), prefix)] = tensors.MustCopyFlatData[float32](v.MustValue())
+			}
+		}
+		return out
+	}
+	train := func(ema float64, dir string, steps int) *Model {
+		c := tiny(0)
+		c.EMA = ema
+		m, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc := fit.DefaultConfig()
+		fc.Steps, fc.Progress, fc.CheckpointDir, fc.Seed = steps, nil, dir, 3
+		if _, err := m.Train(context.Background(), d, fc); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	const ema = 0.75
+	dir := t.TempDir()
+	first := train(ema, dir, 1)
+	if !first.Averaged() {
+		t.Fatal("a model with EMA > 0 trained a step and does not sample its average")
+	}
+	// Step 2 (resumed from a checkpoint at step 1) reads w_1 and averages it in:
+	// avg_2 = ema avg_1 + (1 - ema) w_1.
+	avg1, w1 := map[string][]float32{}, map[string][]float32{}
+	for path, v := range weights(first, "") {
+		if path == emaScope+"/count" {
+			continue
+		} else if strings.HasPrefix(path, emaScope) {
+			avg1[strings.TrimPrefix(path, emaScope)] = v
+		} else {
+			w1[path] = v
+		}
+	}
+	// The first step's average is the weights it started from, and Adam's first step
+	// moves each weight by at most the learning rate.
+	lr := tiny(0).LearningRate
+	for path, w := range w1 {
+		for i, a := range avg1[path] {
+			if math.Abs(float64(a-w[i])) > 1.01*lr {
+				t.Fatalf("%s[%d]: average %g after step 1, weight %g: more than Adam's first step (%g) apart", path, i, a, w[i], lr)
+			}
+		}
+	}
+	second := train(ema, dir, 2) // resumed from step 1
+	all := weights(second, "")
+	checked := 0
+	for path, w := range w1 {
+		a1, ok := avg1[path]
+		if !ok {
+			continue
+		}
+		a2 := all[emaScope+path]
+		for i := range w {
+			want := ema*float64(a1[i]) + (1-ema)*float64(w[i])
+			if math.Abs(float64(a2[i])-want) > 1e-6 {
+				t.Fatalf("%s[%d]: average %g after step 2, want %g (%g of %g and %g)", path, i, a2[i], want, ema, a1[i], w[i])
+			}
+		}
+		checked++
+	}
+	if checked == 0 || checked != len(avg1) {
+		t.Fatalf("checked %d averaged variables of %d averaged, %d trained", checked, len(avg1), len(w1))
+	}
+	plain := train(0, t.TempDir(), 2)
+	for path, w := range weights(plain, "") {
+		if !slices.Equal(w, all[path]) {
+			t.Errorf("%s: trained weights differ with and without the average", path)
+		}
+	}
+	if plain.Averaged() {
+		t.Error("a model with EMA 0 samples an average")
+	}
+	x := second.NoiseOf(2, 1)
+	a, err := second.Generate(x, nil, 5, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := plain.Generate(x, nil, 5, 1, nil)
+	if slices.Equal(a, b) {
+		t.Error("sampling with the average draws what the trained weights draw")
 	}
 }
