@@ -253,12 +253,12 @@ func (m *Model) PredictNoise(x []float32, t int, labels []int32, n int) ([]float
 		in = append(in, x[i*d:(i+1)*d]...)
 		in = append(in, float32(t), y)
 	}
-	name := "diffusion/eps"
-	if m.Averaged() {
+	averaged, name := m.Averaged(), "diffusion/eps"
+	if averaged {
 		name = "diffusion/eps-ema"
 	}
 	return m.Run(name, func(scope *model.Scope, row *graph.Node) *graph.Node {
-		if m.Averaged() {
+		if averaged {
 			scope = m.Store.Scope(emaScope)
 		}
 		b := row.Shape().Dim(0)

@@ -107,11 +107,11 @@ func TestConditional(t *testing.T) {
 // weights as they are without it; and sampling reads it.
 func TestWeightAverage(t *testing.T) {
 	d := tinyShapes(t, 16)
-	weights := func(m *Model, prefix string) map[string][]float32 {
+	weights := func(m *Model) map[string][]float32 {
 		out := map[string][]float32{}
 		for v := range m.Store.IterVariables() {
 			if v.Trainable || strings.HasPrefix(v.Scope(), emaScope) {
-				out[strings.TrimPrefix(v.Path(), prefix)] = tensors.MustCopyFlatData[float32](v.MustValue())
+				out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
 			}
 		}
 		return out
@@ -139,7 +139,7 @@ func TestWeightAverage(t *testing.T) {
 	// Step 2 (resumed from a checkpoint at step 1) reads w_1 and averages it in:
 	// avg_2 = ema avg_1 + (1 - ema) w_1.
 	avg1, w1 := map[string][]float32{}, map[string][]float32{}
-	for path, v := range weights(first, "") {
+	for path, v := range weights(first) {
 		if path == emaScope+"/count" {
 			continue
 		} else if strings.HasPrefix(path, emaScope) {
@@ -159,7 +159,7 @@ func TestWeightAverage(t *testing.T) {
 		}
 	}
 	second := train(ema, dir, 2) // resumed from step 1
-	all := weights(second, "")
+	all := weights(second)
 	checked := 0
 	for path, w := range w1 {
 		a1, ok := avg1[path]
@@ -179,7 +179,7 @@ func TestWeightAverage(t *testing.T) {
 		t.Fatalf("checked %d averaged variables of %d averaged, %d trained", checked, len(avg1), len(w1))
 	}
 	plain := train(0, t.TempDir(), 2)
-	for path, w := range weights(plain, "") {
+	for path, w := range weights(plain) {
 		if !slices.Equal(w, all[path]) {
 			t.Errorf("%s: trained weights differ with and without the average", path)
 		}
