@@ -102,5 +102,13 @@ func (p *progress) finish(h *History) {
 	if p.live {
 		fmt.Fprintln(p.w)
 	}
-	fmt.Fprintf(p.w, "fit: %d steps in %s (%.2f steps/s)\n", h.EndStep-h.StartStep, h.Wall.Round(time.Millisecond), h.StepsPerS)
+	fmt.Fprintf(p.w, "fit: %s in %s (%.2f steps/s)\n", StepCount(h.EndStep-h.StartStep), h.Wall.Round(time.Millisecond), h.StepsPerS)
+}
+
+// StepCount says n steps in words: "1 step", "12 steps".
+func StepCount(n int) string {
+	if n == 1 {
+		return "1 step"
+	}
+	return fmt.Sprintf("%d steps", n)
 }

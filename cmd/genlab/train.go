@@ -176,7 +176,7 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 // summary is train's closing line: what this run trained (not the budget, which a
 // resumed run had partly done before), where the checkpoint is, and the peak memory.
 func summary(name, dataset, ckpt string, hist *fit.History, wall time.Duration) string {
-	s := fmt.Sprintf("trained %s on %s: %d steps in %s", name, dataset, hist.EndStep-hist.StartStep, wall.Round(time.Second))
+	s := fmt.Sprintf("trained %s on %s: %s in %s", name, dataset, fit.StepCount(hist.EndStep-hist.StartStep), wall.Round(time.Second))
 	if hist.StartStep > 0 {
 		s += fmt.Sprintf(" (resumed at step %d, now at %d)", hist.StartStep, hist.EndStep)
 	}

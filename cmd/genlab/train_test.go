@@ -47,7 +47,7 @@ func TestTrainSummary(t *testing.T) {
 	// A time budget spent before the first step ends: one step, a checkpoint, and a
 	// line that says why the run stopped short.
 	timed := filepath.Join(dir, "timed")
-	if out := train("10", timed, "--minutes", "1e-9"); !strings.Contains(out, ": 1 steps in") ||
+	if out := train("10", timed, "--minutes", "1e-9"); !strings.Contains(out, ": 1 step in") ||
 		!strings.Contains(out, "time budget of 1e-09 min ended the run at step 1 of 10") {
 		t.Errorf("--minutes 1e-9: %q", out)
 	}
