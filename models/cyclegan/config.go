@@ -10,10 +10,20 @@ const (
 	BtoA Direction = "BtoA"
 )
 
+// The generators' networks (Config.Generator).
+const (
+	ResNet = "resnet"
+	UNet   = "unet"
+)
+
 // Config describes a CycleGAN and how to train it.
 type Config struct {
 	Size, Channels int // image side and channels of both domains
 	Direction      Direction
+	// Generator is the generators' network: "resnet" (or empty), Johnson et al.'s
+	// residual network as in the paper, or "unet", pix2pix's U-Net for the image size
+	// (pix2pix.ConfigFor; the official code's unet_128 and unet_256 options).
+	Generator string
 	// GenFilters is the generators' first width (64 in the paper); they go down twice
 	// (x2, x4 channels), through ResBlocks residual blocks, and up again.
 	GenFilters, ResBlocks int
@@ -67,6 +77,12 @@ func (c Config) Validate() error {
 	}
 	if c.GenFilters < 1 || c.ResBlocks < 0 || len(c.DiscChannels) == 0 {
 		return fmt.Errorf("cyclegan: generator filters %d, residual blocks %d, discriminator %v", c.GenFilters, c.ResBlocks, c.DiscChannels)
+	}
+	if g := c.Generator; g != "" && g != ResNet && g != UNet {
+		return fmt.Errorf("cyclegan: generator %q (want %s or %s)", g, ResNet, UNet)
+	}
+	if c.Generator == UNet && c.Size&(c.Size-1) != 0 {
+		return fmt.Errorf("cyclegan: a U-Net generator needs a power-of-two side, not %d", c.Size)
 	}
 	if c.Direction != AtoB && c.Direction != BtoA {
 		return fmt.Errorf("cyclegan: direction %q (want %s or %s)", c.Direction, AtoB, BtoA)

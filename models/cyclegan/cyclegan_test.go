@@ -127,9 +127,18 @@ func domains(n int) *datasets.Images {
 
 // A few steps of the whole game: finite losses, the cycle error falls, and the two
 // translations come back in range with their shapes.
+// Both generators: the paper's residual network and pix2pix's U-Net.
 func TestTrainAndTranslate(t *testing.T) {
-	c := tiny()
-	c.GenFilters, c.LearningRate = 8, 2e-3
+	for _, g := range []string{ResNet, UNet} {
+		t.Run(g, func(t *testing.T) {
+			c := tiny()
+			c.Generator, c.GenFilters, c.LearningRate = g, 8, 2e-3
+			trainAndTranslate(t, c)
+		})
+	}
+}
+
+func trainAndTranslate(t *testing.T, c Config) {
 	m := must(New(c))
 	data := domains(8)
 	fc := fit.DefaultConfig()
@@ -154,6 +163,20 @@ func TestTrainAndTranslate(t *testing.T) {
 	for _, v := range out {
 		if v < 0 || v > 1 || math.IsNaN(float64(v)) {
 			t.Fatalf("translation %g outside [0, 1]", v)
+		}
+	}
+}
+
+func TestValidateGenerator(t *testing.T) {
+	for _, c := range []struct {
+		gen  string
+		size int
+		ok   bool
+	}{{"", 12, true}, {ResNet, 12, true}, {UNet, 16, true}, {UNet, 12, false}, {"vgg", 16, false}} {
+		cfg := tiny()
+		cfg.Generator, cfg.Size = c.gen, c.size
+		if err := cfg.Validate(); (err == nil) != c.ok {
+			t.Errorf("generator %q at %d: Validate() = %v, want ok %v", c.gen, c.size, err, c.ok)
 		}
 	}
 }

@@ -41,10 +41,14 @@ func fromRange(x *graph.Node) *graph.Node { return graph.MulScalar(graph.AddScal
 // et al.'s residual network, as CycleGAN uses it. A 7x7 conv, two stride-2 convs down,
 // residual blocks, two stride-2 transposed convs up, a 7x7 conv to the image, tanh.
 // (4x4 transposed convs, as every other genlab generator, where the paper has 3x3 with
-// output padding: the same sizes.)
+// output padding: the same sizes.) With Config.Generator "unet" it is pix2pix's U-Net
+// instead, whose skips carry the input's detail to the output from the first step.
 func (m *Model) Generator(name string, x *graph.Node) *graph.Node {
 	c := m.Cfg
 	scope := m.Store.Scope(GeneratorsScope + "/" + name)
+	if c.Generator == UNet {
+		return blocks.UNet{Channels: pix2pix.ConfigFor(c.Size).GenChannels, Out: c.Channels}.Apply(scope, x)
+	}
 	norm := blocks.InstanceNorm{Affine: true}
 	f := c.GenFilters
 	in := scope.In("in")
