@@ -3,6 +3,9 @@ package fit
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/gomlx/gomlx/ml/model"
@@ -67,4 +70,43 @@ func LoadModel[C, M any](dir, name string, newModel func(C) (M, error), store fu
 		return zero, err
 	}
 	return m, nil
+}
+
+// ConfigChanges lists the configuration fields in which cfg differs from the one dir's
+// checkpoint was trained with, as "Field: saved -> cfg's", sorted by field, so that a
+// resumed run can say what changed before its variables fail to match (a default
+// changed since, or a --set the first run had). The saved configuration is read as
+// LoadModel reads it: into cfg's type, a field it lacks left at its zero value.
+func ConfigChanges(dir string, cfg any) ([]string, error) {
+	meta, err := ReadMeta(dir)
+	if err != nil {
+		return nil, err
+	}
+	saved := reflect.New(reflect.TypeOf(cfg))
+	if err := json.Unmarshal([]byte(meta["config"]), saved.Interface()); err != nil {
+		return nil, fmt.Errorf("%s: bad configuration in checkpoint: %w", dir, err)
+	}
+	fields := func(v any) (map[string]json.RawMessage, error) {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]json.RawMessage
+		return m, json.Unmarshal(raw, &m)
+	}
+	was, err := fields(saved.Elem().Interface())
+	if err != nil {
+		return nil, err
+	}
+	now, err := fields(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var changes []string
+	for _, f := range slices.Sorted(maps.Keys(now)) {
+		if string(was[f]) != string(now[f]) {
+			changes = append(changes, fmt.Sprintf("%s: %s -> %s", f, was[f], now[f]))
+		}
+	}
+	return changes, nil
 }

@@ -79,6 +79,14 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if fit.HasCheckpoint(*ckpt) {
+		// A resumed run whose configuration differs (a default changed since the first
+		// run, or a --set it had) says how, before its variables may fail to match.
+		if changes, err := fit.ConfigChanges(*ckpt, m.Config()); err == nil && len(changes) > 0 {
+			fmt.Fprintf(out, "train: warning: %s was trained with another configuration (saved -> this run's): %s; --set FIELD=VALUE resumes it as saved\n",
+				*ckpt, strings.Join(changes, ", "))
+		}
+	}
 	fc := fit.DefaultConfig()
 	fc.Steps, fc.Seed, fc.CheckpointDir, fc.CheckpointEvery = *steps, *seed, *ckpt, *every
 	recon, reconstructs := m.(models.Reconstructor)

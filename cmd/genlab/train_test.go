@@ -36,6 +36,12 @@ func TestTrainSummary(t *testing.T) {
 	if out := train("10", ckpt); !strings.Contains(out, ": 6 steps in") || !strings.Contains(out, "resumed at step 4, now at 10") {
 		t.Errorf("a resumed run: %q", out)
 	}
+	if out := train("10", ckpt); strings.Contains(out, "another configuration") {
+		t.Errorf("a run resumed as saved warns of another configuration: %q", out)
+	}
+	if out := train("11", ckpt, "--lr", "0.002"); !strings.Contains(out, "another configuration") || !strings.Contains(out, "LearningRate: 0.001 -> 0.002") {
+		t.Errorf("a run resumed with another learning rate: %q", out)
+	}
 	for _, f := range []string{fit.CheckpointFile, "loss.png", "reconstructions.png"} {
 		if st, err := os.Stat(filepath.Join(ckpt, f)); err != nil || st.Mode().Perm() != 0o644 {
 			t.Errorf("%s: mode %v (%v), want 0644", f, st.Mode(), err)
