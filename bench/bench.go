@@ -46,9 +46,8 @@ type Case struct {
 }
 
 // Cases are the benchmarked models, by name: mlp_vae, conv_vae, dcgan and dcgan_bn (the
-// DCGAN with batch norm where Radford et al. put it), pix2pix at its defaults (64x64,
-// batches of 8 pairs) and cyclegan with the paper's residual generators (64x64, 1 image
-// per domain), and the age
+// DCGAN with batch norm where Radford et al. put it), and pix2pix and cyclegan at their
+// defaults (64x64; batches of 8 pairs and of 1 image per domain), and the age
 // regressor (64x64 faces, batches of 64), the gated PixelCNN (binary 28x28 digits,
 // batches of 32), the face detector and the DB-VAE (32x32 faces and objects, batches of
 // 64) and the diffusion model's noise predictor (28x28 digits, batches of 32).
@@ -76,11 +75,7 @@ func Cases() []Case {
 			return pix2pixStep(pix2pix.DefaultConfig())
 		}},
 		{Name: "cyclegan", Batch: cyclegan.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
-			// The paper's residual generators, which the peer mirrors (and the README's
-			// measurements were made with), not the default U-Net.
-			c := cyclegan.DefaultConfig()
-			c.Generator = cyclegan.ResNet
-			return cycleganStep(c)
+			return cycleganStep(cyclegan.DefaultConfig())
 		}},
 		{Name: "regressor", Batch: regressor.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
 			return regressorStep(regressor.DefaultConfig())
