@@ -1,6 +1,10 @@
 package cyclegan
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/genlab-go/genlab/models/pix2pix"
+)
 
 // Direction says which generator Translate runs: AtoB (G) or BtoA (F).
 type Direction string
@@ -90,8 +94,10 @@ func (c Config) Validate() error {
 	if g := c.Generator; g != "" && g != ResNet && g != UNet {
 		return fmt.Errorf("cyclegan: generator %q (want %s or %s)", g, ResNet, UNet)
 	}
-	if c.Generator == UNet && c.Size&(c.Size-1) != 0 {
-		return fmt.Errorf("cyclegan: a U-Net generator needs a power-of-two side, not %d", c.Size)
+	if c.Generator == UNet {
+		if err := pix2pix.ConfigFor(c.Size).Validate(); err != nil {
+			return fmt.Errorf("cyclegan: U-Net generators: %w", err)
+		}
 	}
 	if c.Direction != AtoB && c.Direction != BtoA {
 		return fmt.Errorf("cyclegan: direction %q (want %s or %s)", c.Direction, AtoB, BtoA)

@@ -125,9 +125,9 @@ func domains(n int) *datasets.Images {
 	return d
 }
 
-// A few steps of the whole game: finite losses, the cycle error falls, and the two
-// translations come back in range with their shapes.
-// Both generators: the paper's residual network and pix2pix's U-Net.
+// A few steps of the whole game, with either generator (the paper's residual network,
+// pix2pix's U-Net): finite losses, the cycle error falls, and the two translations come
+// back in range with their shapes.
 func TestTrainAndTranslate(t *testing.T) {
 	for _, g := range []string{ResNet, UNet} {
 		t.Run(g, func(t *testing.T) {
