@@ -52,11 +52,18 @@ index="$out/index.html"
 	echo '<!doctype html><html><head><meta charset="utf-8"><title>genlab: the course</title></head><body>'
 	echo '<h1>genlab: deep generative models in Go</h1><ul>'
 } >"$index"
+# The markdown's figures (../docs/figures/...) are embedded in the pages, read from a
+# notebooks folder beside this checkout's docs, wherever the executed notebooks are.
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+mkdir "$stage/notebooks"
+ln -s "$PWD/docs" "$stage/docs"
 n=0
 for nb in "$executed"/[0-9][0-9]_*.ipynb; do
 	[ -e "$nb" ] || continue
 	name="$(basename "$nb" .ipynb)"
-	jupyter nbconvert --to html --output-dir "$out" "$nb" >/dev/null 2>&1 ||
+	cp "$nb" "$stage/notebooks/"
+	jupyter nbconvert --to html --HTMLExporter.embed_images=True --output-dir "$out" "$stage/notebooks/$name.ipynb" >/dev/null 2>&1 ||
 		{ echo "course: nbconvert --to html $nb failed" >&2; exit 1; }
 	title="$(/usr/bin/python3 - "$nb" <<'PY'
 import html, json, sys
