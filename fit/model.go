@@ -76,15 +76,12 @@ func LoadModel[C, M any](dir, name string, newModel func(C) (M, error), store fu
 // checkpoint was trained with, as "Field: saved -> cfg's", sorted by field, so that a
 // resumed run can say what changed before its variables fail to match (a default
 // changed since, or a --set the first run had). The saved configuration is read as
-// LoadModel reads it: into cfg's type, a field it lacks left at its zero value.
-func ConfigChanges(dir string, cfg any) ([]string, error) {
-	meta, err := ReadMeta(dir)
-	if err != nil {
-		return nil, err
-	}
+// LoadModel reads it (ReadModelConfig, into cfg's type: a field it lacks is left at its
+// zero value), and it fails if dir holds another model than name.
+func ConfigChanges(dir, name string, cfg any) ([]string, error) {
 	saved := reflect.New(reflect.TypeOf(cfg))
-	if err := json.Unmarshal([]byte(meta["config"]), saved.Interface()); err != nil {
-		return nil, fmt.Errorf("%s: bad configuration in checkpoint: %w", dir, err)
+	if err := ReadModelConfig(dir, name, saved.Interface()); err != nil {
+		return nil, err
 	}
 	fields := func(v any) (map[string]json.RawMessage, error) {
 		raw, err := json.Marshal(v)

@@ -26,12 +26,15 @@ func TestConfigChanges(t *testing.T) {
 		{now{2, ""}, []string{"A: 1 -> 2"}},
 		{now{1, "unet"}, []string{`B: "" -> "unet"`}},
 	} {
-		got, err := ConfigChanges(dir, c.cfg)
+		got, err := ConfigChanges(dir, "m", c.cfg)
 		if err != nil || !slices.Equal(got, c.want) {
 			t.Errorf("ConfigChanges(%+v) = %q, %v; want %q", c.cfg, got, err, c.want)
 		}
 	}
-	if _, err := ConfigChanges(t.TempDir(), now{}); err == nil {
+	if _, err := ConfigChanges(t.TempDir(), "m", now{}); err == nil {
 		t.Error("ConfigChanges of an empty directory: no error")
+	}
+	if _, err := ConfigChanges(dir, "other", now{}); err == nil {
+		t.Error("ConfigChanges against another model's checkpoint: no error")
 	}
 }

@@ -82,7 +82,7 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	if fit.HasCheckpoint(*ckpt) {
 		// A resumed run whose configuration differs (a default changed since the first
 		// run, or a --set it had) says how, before its variables may fail to match.
-		if changes, err := fit.ConfigChanges(*ckpt, m.Config()); err == nil && len(changes) > 0 {
+		if changes, err := fit.ConfigChanges(*ckpt, m.Name(), m.Config()); err == nil && len(changes) > 0 {
 			fmt.Fprintf(out, "train: warning: %s was trained with another configuration (saved -> this run's): %s; --set FIELD=VALUE resumes it as saved\n",
 				*ckpt, strings.Join(changes, ", "))
 		}
