@@ -37,6 +37,13 @@ type Config struct {
 	// terms, as a fraction of LambdaCycle (0.5). LambdaCycle 0 is the ablation that
 	// shows what the cycle is for.
 	LambdaCycle, LambdaIdentity float64
+	// CycleNoise is the standard deviation of Gaussian noise added to each translation,
+	// in [-1, 1] units, before it is translated back for the cycle terms (0: none).
+	// Without it a generator can pass the cycle by hiding its input in a faint,
+	// near-invisible signal of an otherwise blank output (Chu et al., 2017, "CycleGAN, a
+	// master of steganography"); noise drowns such a signal, so what the way back needs
+	// must be drawn visibly (Bashkirova et al., 2019).
+	CycleNoise float64
 	// PoolSize is how many past generated images each discriminator draws from (50),
 	// rounded down to a multiple of BatchSize.
 	PoolSize int
@@ -102,8 +109,8 @@ func (c Config) Validate() error {
 	if c.Direction != AtoB && c.Direction != BtoA {
 		return fmt.Errorf("cyclegan: direction %q (want %s or %s)", c.Direction, AtoB, BtoA)
 	}
-	if c.LambdaCycle < 0 || c.LambdaIdentity < 0 || c.PoolSize < 0 || c.HoldSteps < 0 || c.DecaySteps < 0 {
-		return fmt.Errorf("cyclegan: lambdas %g/%g, pool %d, schedule %d/%d", c.LambdaCycle, c.LambdaIdentity, c.PoolSize, c.HoldSteps, c.DecaySteps)
+	if c.LambdaCycle < 0 || c.LambdaIdentity < 0 || c.CycleNoise < 0 || c.PoolSize < 0 || c.HoldSteps < 0 || c.DecaySteps < 0 {
+		return fmt.Errorf("cyclegan: lambdas %g/%g, cycle noise %g, pool %d, schedule %d/%d", c.LambdaCycle, c.LambdaIdentity, c.CycleNoise, c.PoolSize, c.HoldSteps, c.DecaySteps)
 	}
 	if c.BatchSize < 1 || c.LearningRate <= 0 || c.Beta1 < 0 || c.Beta1 >= 1 {
 		return fmt.Errorf("cyclegan: batch %d, learning rate %g, beta1 %g", c.BatchSize, c.LearningRate, c.Beta1)

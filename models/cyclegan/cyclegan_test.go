@@ -167,6 +167,42 @@ func trainAndTranslate(t *testing.T, c Config) {
 	}
 }
 
+// The cycle's noise: none leaves a translation as it is; sigma adds noise of mean 0
+// and standard deviation sigma; a negative sigma is refused.
+func TestCycleNoise(t *testing.T) {
+	const n = 20000
+	for _, sigma := range []float64{0, 0.1} {
+		c := tiny()
+		c.CycleNoise = sigma
+		m := must(New(c))
+		if err := m.Store.SetRNGStateFromSeed(1); err != nil {
+			t.Fatal(err)
+		}
+		exec := model.MustNewExec(m.Backend, m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+			return graph.Sub(m.noisy(scope, x), x)
+		})
+		in := make([]float32, n)
+		for i := range in {
+			in[i] = float32(i%7)/3 - 1
+		}
+		d := tensors.MustCopyFlatData[float32](exec.MustCall(tensors.FromFlatDataAndDimensions(in, n))[0])
+		var sum, sq float64
+		for _, v := range d {
+			sum += float64(v)
+			sq += float64(v) * float64(v)
+		}
+		mean, std := sum/n, math.Sqrt(sq/n-sum*sum/n/n)
+		if math.Abs(mean) > 4*sigma/math.Sqrt(n)+1e-7 || math.Abs(std-sigma) > 0.02*sigma+1e-7 {
+			t.Errorf("sigma %g: noise of mean %g and standard deviation %g", sigma, mean, std)
+		}
+	}
+	c := tiny()
+	c.CycleNoise = -0.1
+	if c.Validate() == nil {
+		t.Error("a negative CycleNoise was accepted")
+	}
+}
+
 func TestValidateGenerator(t *testing.T) {
 	for _, c := range []struct {
 		gen  string

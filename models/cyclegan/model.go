@@ -149,7 +149,7 @@ func (m *Model) GLossFn() fit.LossFn {
 		a, b := toRange(inputs[0]), toRange(inputs[1])
 		fakeB, fakeA := m.Generator("ab", a), m.Generator("ba", b)
 		adv := graph.Add(LSGLoss(m.Discriminator("b", fakeB)), LSGLoss(m.Discriminator("a", fakeA)))
-		cycle := graph.Add(pix2pix.L1(m.Generator("ba", fakeB), a), pix2pix.L1(m.Generator("ab", fakeA), b))
+		cycle := graph.Add(pix2pix.L1(m.Generator("ba", m.noisy(scope, fakeB)), a), pix2pix.L1(m.Generator("ab", m.noisy(scope, fakeA)), b))
 		loss := graph.Add(adv, graph.MulScalar(cycle, m.Cfg.LambdaCycle))
 		metrics := []fit.Metric{{Name: "adv", Value: adv}, {Name: "cycle", Value: cycle}}
 		if w := m.Cfg.LambdaCycle * m.Cfg.LambdaIdentity; w > 0 {
@@ -159,6 +159,14 @@ func (m *Model) GLossFn() fit.LossFn {
 		}
 		return loss, metrics
 	}
+}
+
+// noisy adds Config.CycleNoise's Gaussian noise to the translation x on its way back.
+func (m *Model) noisy(scope *model.Scope, x *graph.Node) *graph.Node {
+	if m.Cfg.CycleNoise == 0 {
+		return x
+	}
+	return graph.Add(x, graph.MulScalar(scope.RandomNormal(x.Graph(), x.Shape()), m.Cfg.CycleNoise))
 }
 
 // DLossFn is the update of both discriminators: each tells its domain's real images
