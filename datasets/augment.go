@@ -86,7 +86,7 @@ func Rotations(d *Images) (*Images, error) {
 		classes = []string{d.Name}
 	}
 	out := &Images{Name: d.Name + "/rotations", N: 4 * d.N, H: s, W: s, C: c,
-		Pixels: make([]float32, 0, 4*len(d.Pixels)), Labels: make([]int32, 0, 4*d.N)}
+		Pixels: make([]float32, 0, 4*d.N*d.ImageSize()), Labels: make([]int32, 0, 4*d.N)}
 	for _, name := range classes {
 		for r := range 4 {
 			out.Classes = append(out.Classes, fmt.Sprintf("%s@%d", name, 90*r))

@@ -22,23 +22,13 @@ func HeldOut(name string, every uint32) bool {
 // no interpolation). r's sides must be multiples of f.
 func AppendBoxRGB(dst []float32, img image.Image, r image.Rectangle, f int) []float32 {
 	inv := 1 / (255 * float32(f*f))
-	ycc, fast := img.(*image.YCbCr) // JPEG's own form: skip the interface per pixel
+	at := rgbReader(img)
 	for y := r.Min.Y; y < r.Max.Y; y += f {
 		for x := r.Min.X; x < r.Max.X; x += f {
 			var sum [3]float32
 			for dy := range f {
 				for dx := range f {
-					var cr, cg, cb uint8
-					if fast {
-						yi, ci := ycc.YOffset(x+dx, y+dy), ycc.COffset(x+dx, y+dy)
-						// The same conversion as img.At(x, y).RGBA() (not YCbCrToRGB,
-						// which rounds differently), without an interface per pixel.
-						r, g, b, _ := color.YCbCr{Y: ycc.Y[yi], Cb: ycc.Cb[ci], Cr: ycc.Cr[ci]}.RGBA()
-						cr, cg, cb = uint8(r>>8), uint8(g>>8), uint8(b>>8)
-					} else {
-						r, g, b, _ := img.At(x+dx, y+dy).RGBA()
-						cr, cg, cb = uint8(r>>8), uint8(g>>8), uint8(b>>8)
-					}
+					cr, cg, cb := at(x+dx, y+dy)
 					sum[0] += float32(cr)
 					sum[1] += float32(cg)
 					sum[2] += float32(cb)
@@ -48,4 +38,34 @@ func AppendBoxRGB(dst []float32, img image.Image, r image.Rectangle, f int) []fl
 		}
 	}
 	return dst
+}
+
+// AppendRGB appends the 8-bit RGB levels of the rectangle r of img: AppendBoxRGB at
+// factor 1, kept as bytes (Images.Bytes).
+func AppendRGB(dst []uint8, img image.Image, r image.Rectangle) []uint8 {
+	at := rgbReader(img)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb := at(x, y)
+			dst = append(dst, cr, cg, cb)
+		}
+	}
+	return dst
+}
+
+// rgbReader returns a reader of img's 8-bit RGB levels at (x, y).
+func rgbReader(img image.Image) func(x, y int) (r, g, b uint8) {
+	if ycc, ok := img.(*image.YCbCr); ok { // JPEG's own form: skip the interface per pixel
+		return func(x, y int) (uint8, uint8, uint8) {
+			yi, ci := ycc.YOffset(x, y), ycc.COffset(x, y)
+			// The same conversion as img.At(x, y).RGBA() (not YCbCrToRGB, which rounds
+			// differently), without an interface per pixel.
+			r, g, b, _ := color.YCbCr{Y: ycc.Y[yi], Cb: ycc.Cb[ci], Cr: ycc.Cr[ci]}.RGBA()
+			return uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)
+		}
+	}
+	return func(x, y int) (uint8, uint8, uint8) {
+		r, g, b, _ := img.At(x, y).RGBA()
+		return uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)
+	}
 }

@@ -3,6 +3,7 @@ package datasets
 import (
 	"image"
 	"image/color"
+	"slices"
 	"testing"
 )
 
@@ -32,6 +33,13 @@ func TestAppendBoxRGBFastPathIsExact(t *testing.T) {
 			if a[i] != b[i] {
 				t.Fatalf("f=%d: value %d is %g from the YCbCr planes, %g from At", f, i, a[i], b[i])
 			}
+		}
+	}
+	// Kept as bytes at factor 1, the levels read back as the very float32 values.
+	for _, src := range []image.Image{img, generic} {
+		levels := AppendRGB(nil, src, src.Bounds())
+		if got, want := AppendLevels(nil, levels), AppendBoxRGB(nil, src, src.Bounds(), 1); !slices.Equal(got, want) {
+			t.Fatalf("%T: bytes read back as %v, want %v", src, got[:6], want[:6])
 		}
 	}
 }

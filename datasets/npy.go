@@ -33,13 +33,13 @@ func WriteNPY(path string, d *Images) error {
 	pad := 64 - (10+len(header)+1)%64
 	header += strings.Repeat(" ", pad%64) + "\n"
 	var b bytes.Buffer
-	b.Grow(10 + len(header) + 4*len(d.Pixels))
+	b.Grow(10 + len(header) + 4*d.N*d.ImageSize())
 	b.Write(npyMagic)
 	b.Write([]byte{1, 0})
 	binary.Write(&b, binary.LittleEndian, uint16(len(header)))
 	b.WriteString(header)
 	var v [4]byte
-	for _, p := range d.Pixels {
+	for _, p := range d.Floats() {
 		binary.LittleEndian.PutUint32(v[:], math.Float32bits(p))
 		b.Write(v[:])
 	}

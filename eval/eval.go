@@ -77,9 +77,9 @@ func NLL(m LogWeighter, data *datasets.Images, k int, seed uint64) (Likelihood, 
 // the VAE's bound and PixelCNN's exact likelihood score the same images.
 func ScoredPixels(m any, data *datasets.Images, seed uint64) []float32 {
 	if b, ok := m.(BinaryModel); ok && !b.BinaryData() {
-		return data.Pixels
+		return data.Floats()
 	}
-	px := append([]float32(nil), data.Pixels...)
+	px := append([]float32(nil), data.Floats()...)
 	datasets.Binarize(datasets.Rand(seed, 0xb1), px)
 	return px
 }
@@ -126,14 +126,15 @@ type Reconstructor interface {
 // ReconstructionMSE is the mean squared error per pixel between data and its
 // reconstructions.
 func ReconstructionMSE(m Reconstructor, data *datasets.Images) (float64, error) {
-	r, err := m.Reconstruct(data.Pixels, data.N)
+	px := data.Floats()
+	r, err := m.Reconstruct(px, data.N)
 	if err != nil {
 		return 0, err
 	}
 	var s float64
-	for i, v := range data.Pixels {
+	for i, v := range px {
 		d := float64(v - r[i])
 		s += d * d
 	}
-	return s / float64(len(data.Pixels)), nil
+	return s / float64(len(px)), nil
 }

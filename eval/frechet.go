@@ -180,12 +180,12 @@ func NewReference(f FeatureFunc, train, test *datasets.Images, n int) (*Referenc
 		return nil, fmt.Errorf("eval: a Frechet distance of %d samples needs %d training and test images; have %d and %d",
 			n, n, train.N, test.N)
 	}
-	gTest, d, err := featureGaussian(f, test.Subset(n).Pixels, n, 0)
+	gTest, d, err := featureGaussian(f, test.Subset(n).Floats(), n, 0)
 	if err != nil {
 		return nil, err
 	}
 	r := &Reference{f: f, test: gTest, d: d, n: n}
-	gTrain, _, err := featureGaussian(f, train.Subset(n).Pixels, n, d)
+	gTrain, _, err := featureGaussian(f, train.Subset(n).Floats(), n, d)
 	if err != nil {
 		return nil, err
 	}

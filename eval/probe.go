@@ -42,7 +42,7 @@ func (f Features) Validate() error {
 // PixelFeatures are the raw pixels of images as features: the baseline a learned
 // representation's probe accuracy is read against.
 func PixelFeatures(d *datasets.Images) Features {
-	return Features{N: d.N, Dim: d.ImageSize(), X: d.Pixels, Labels: d.Labels, Classes: len(d.Classes)}
+	return Features{N: d.N, Dim: d.ImageSize(), X: d.Floats(), Labels: d.Labels, Classes: len(d.Classes)}
 }
 
 // ProbeConfig is how a linear probe is trained.

@@ -15,7 +15,7 @@ func ImageFeatures(f FeatureFunc, data *datasets.Images) (Features, error) {
 	if len(data.Labels) != data.N || len(data.Classes) < 2 {
 		return Features{}, fmt.Errorf("eval: %s has no class labels to probe", data.Name)
 	}
-	x, err := f(data.Pixels, data.N)
+	x, err := f(data.Floats(), data.N)
 	if err != nil {
 		return Features{}, err
 	}
@@ -52,7 +52,7 @@ func MIGImages(encode FeatureFunc, data *datasets.Images) (MIGResult, error) {
 	if nf == 0 || len(data.Factors) != data.N*nf {
 		return MIGResult{}, fmt.Errorf("eval: %s has no factors of variation to score MIG against", data.Name)
 	}
-	z, err := encode(data.Pixels, data.N)
+	z, err := encode(data.Floats(), data.N)
 	if err != nil {
 		return MIGResult{}, err
 	}

@@ -56,13 +56,17 @@ type Digest struct {
 func DigestOf(d *datasets.Images) Digest {
 	h := sha256.New()
 	buf := make([]byte, 0, 1<<16)
-	for i, p := range d.Pixels {
-		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(p))
-		if len(buf) == cap(buf) || i == len(d.Pixels)-1 {
-			h.Write(buf)
-			buf = buf[:0]
+	for i := range d.N { // image by image: bytes are read as the float32 they stand for
+		for _, p := range d.Image(i) {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(p))
+			if len(buf) == cap(buf) {
+				h.Write(buf)
+				buf = buf[:0]
+			}
 		}
 	}
+	h.Write(buf)
+	buf = buf[:0]
 	for _, l := range d.Labels {
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(l))
 	}

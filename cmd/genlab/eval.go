@@ -161,9 +161,7 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		if *scoredOut != "" {
-			scored := *test
-			scored.Pixels = eval.ScoredPixels(m, test, uint64(*seed))
-			if err := datasets.WriteNPY(*scoredOut, &scored); err != nil {
+			if err := datasets.WriteNPY(*scoredOut, test.WithPixels(eval.ScoredPixels(m, test, uint64(*seed)))); err != nil {
 				return err
 			}
 		}
@@ -425,7 +423,7 @@ func scoreSamples(ctx context.Context, out io.Writer, data, path, dataset string
 	if n < 2 {
 		return fmt.Errorf("eval --samples: %d images to score (of %d in %s, --fd-n %d); the Frechet distance needs more", n, gen.N, path, fdN)
 	}
-	fd, err := eval.FrechetWithFloor(cls.Features, gen.Subset(n).Pixels, train, test, n)
+	fd, err := eval.FrechetWithFloor(cls.Features, gen.Subset(n).Floats(), train, test, n)
 	if err != nil {
 		return err
 	}

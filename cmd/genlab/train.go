@@ -170,11 +170,12 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 			}
 		}
 		test = test.Subset(16)
-		r, err := recon.Reconstruct(test.Pixels, test.N)
+		px := test.Floats()
+		r, err := recon.Reconstruct(px, test.N)
 		if err != nil {
 			return err
 		}
-		return lab.WritePNG(filepath.Join(*ckpt, "reconstructions.png"), lab.Pairs(test.Pixels, r, test.N, test.H, test.W, test.C, 8, 2))
+		return lab.WritePNG(filepath.Join(*ckpt, "reconstructions.png"), lab.Pairs(px, r, test.N, test.H, test.W, test.C, 8, 2))
 	case translates, generates:
 		return figure(filepath.Join(*ckpt, figureName+".png"))
 	}

@@ -30,21 +30,22 @@ func translations(tr models.Translator, pairs *datasets.Images, n int) (*image.R
 		return nil, err
 	}
 	in = in.Subset(n)
-	out, err := tr.Translate(in.Pixels, in.N)
+	inPx := in.Floats()
+	out, err := tr.Translate(inPx, in.N)
 	if err != nil {
 		return nil, err
 	}
 	if target != nil {
-		return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out, target.Subset(n).Pixels), nil
+		return lab.Side(in.N, in.H, in.W, in.C, 2, inPx, out, target.Subset(n).Floats()), nil
 	}
 	if cy, ok := tr.(models.Cycler); ok {
-		back, err := cy.Cycle(in.Pixels, in.N)
+		back, err := cy.Cycle(inPx, in.N)
 		if err != nil {
 			return nil, err
 		}
-		return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out, back), nil
+		return lab.Side(in.N, in.H, in.W, in.C, 2, inPx, out, back), nil
 	}
-	return lab.Side(in.N, in.H, in.W, in.C, 2, in.Pixels, out), nil
+	return lab.Side(in.N, in.H, in.W, in.C, 2, inPx, out), nil
 }
 
 // compareTranslations draws the first n inputs of a paired set as rows of input | the
@@ -59,7 +60,8 @@ func compareTranslations(tr models.Translator, others []string, pairs *datasets.
 		return nil, fmt.Errorf("sample: %s has no targets: compare translators on a paired dataset (e.g. --dataset maps)", pairs.Name)
 	}
 	in, target = in.Subset(n), target.Subset(n)
-	sets := [][]float32{in.Pixels}
+	inPx := in.Floats()
+	sets := [][]float32{inPx}
 	for i, dir := range append([]string{""}, others...) {
 		t := tr
 		if i > 0 {
@@ -72,17 +74,17 @@ func compareTranslations(tr models.Translator, others []string, pairs *datasets.
 				return nil, fmt.Errorf("sample: %s holds a %q model, which does not translate", dir, m.Name())
 			}
 			// Each model reads the same inputs: a model of the other direction would not.
-			if in2, _, err := t.Pairs(pairs.Subset(n)); err != nil || !slices.Equal(in2.Pixels, in.Pixels) {
+			if in2, _, err := t.Pairs(pairs.Subset(n)); err != nil || !slices.Equal(in2.Floats(), inPx) {
 				return nil, fmt.Errorf("sample: %s does not translate the same inputs (another direction or size?)", dir)
 			}
 		}
-		out, err := t.Translate(in.Pixels, in.N)
+		out, err := t.Translate(inPx, in.N)
 		if err != nil {
 			return nil, err
 		}
 		sets = append(sets, out)
 	}
-	return lab.Side(in.N, in.H, in.W, in.C, 2, append(sets, target.Pixels)...), nil
+	return lab.Side(in.N, in.H, in.W, in.C, 2, append(sets, target.Floats())...), nil
 }
 
 // translationEval is what scoring translations needs besides the model and the test
@@ -108,14 +110,13 @@ func scoreTranslations(out io.Writer, tr models.Translator, test *datasets.Image
 		return err
 	}
 	paired := target != nil
-	px, err := tr.Translate(in.Pixels, in.N)
+	inPx := in.Floats()
+	px, err := tr.Translate(inPx, in.N)
 	if err != nil {
 		return err
 	}
 	if paired {
-		got := *target
-		got.Pixels = px
-		s, err := eval.CompareImages(&got, target)
+		s, err := eval.CompareImages(target.WithPixels(px), target)
 		if err != nil {
 			return err
 		}
@@ -125,11 +126,11 @@ func scoreTranslations(out io.Writer, tr models.Translator, test *datasets.Image
 		metric(out, "sharpness", "%.3f", s.Sharpness)
 	}
 	if cy, ok := tr.(models.Cycler); ok {
-		back, err := cy.Cycle(in.Pixels, in.N)
+		back, err := cy.Cycle(inPx, in.N)
 		if err != nil {
 			return err
 		}
-		metric(out, "cycle_l1", "%.4f", meanAbsDiff(back, in.Pixels))
+		metric(out, "cycle_l1", "%.4f", meanAbsDiff(back, inPx))
 	}
 	if !paired {
 		if target, err = targetDomain(tr, test); err != nil {
@@ -187,11 +188,12 @@ func translationFD(out io.Writer, tr models.Translator, px []float32, n int, tar
 		return err
 	}
 	k := min(n, target.N, trainTarget.N)
-	model, err := eval.FrechetFeatures(cls.Features, px[:k*target.ImageSize()], k, target.Pixels[:k*target.ImageSize()], k)
+	targetPx := target.Subset(k).Floats()
+	model, err := eval.FrechetFeatures(cls.Features, px[:k*target.ImageSize()], k, targetPx, k)
 	if err != nil {
 		return err
 	}
-	floor, err := eval.FrechetFeatures(cls.Features, spread(trainTarget, k).Pixels, k, target.Pixels[:k*target.ImageSize()], k)
+	floor, err := eval.FrechetFeatures(cls.Features, spread(trainTarget, k).Floats(), k, targetPx, k)
 	if err != nil {
 		return err
 	}
@@ -211,15 +213,7 @@ func spread(d *datasets.Images, n int) *datasets.Images {
 	for i := range idx {
 		idx[i] = i * d.N / n
 	}
-	px, labels := d.Gather(idx)
-	s := *d
-	s.N, s.Pixels, s.Labels, s.Factors = n, px, labels, nil
-	if nf := len(d.FactorNames); len(d.Factors) == d.N*nf {
-		for _, i := range idx {
-			s.Factors = append(s.Factors, d.Factors[i*nf:(i+1)*nf]...)
-		}
-	}
-	return &s
+	return d.Select(idx)
 }
 
 // rotationClassifier loads the feature network of translations from te.clsDir, or
@@ -230,10 +224,12 @@ func rotationClassifier(te translationEval, train *datasets.Images, c int) (*cla
 		domains := train
 		if train.C == 2*c { // pairs: each half is one domain
 			a, b := train.Channels(0, c), train.Channels(c, c)
-			domains = &datasets.Images{Name: train.Name, N: a.N + b.N, H: a.H, W: a.W, C: c,
-				Pixels: append(append([]float32{}, a.Pixels...), b.Pixels...), Classes: []string{"A", "B"}}
-			for i := range domains.N {
-				domains.Labels = append(domains.Labels, int32(i/a.N))
+			domains = &datasets.Images{Name: train.Name, H: a.H, W: a.W, C: c, Classes: []string{"A", "B"}}
+			for label, half := range []*datasets.Images{a, b} {
+				for i := range half.N {
+					domains.AppendImage(half, i)
+					domains.Labels = append(domains.Labels, int32(label))
+				}
 			}
 		}
 		rot, err := datasets.Rotations(spread(domains, 2000))
@@ -283,7 +279,7 @@ func ageShift(out io.Writer, in *datasets.Images, px []float32, target *datasets
 	if err != nil {
 		return err
 	}
-	before, err := reg.Mean(in.Pixels, in.N)
+	before, err := reg.Mean(in.Floats(), in.N)
 	if err != nil {
 		return err
 	}
@@ -291,7 +287,7 @@ func ageShift(out io.Writer, in *datasets.Images, px []float32, target *datasets
 	if err != nil {
 		return err
 	}
-	goal, err := reg.Mean(target.Pixels, target.N)
+	goal, err := reg.Mean(target.Floats(), target.N)
 	if err != nil {
 		return err
 	}

@@ -67,6 +67,9 @@ func TestLoadRealUTKFace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if test64.Bytes == nil || test64.Pixels != nil || test.Bytes != nil {
+		t.Fatal("want the faces as stored (64x64) kept as bytes, and smaller sizes as float32")
+	}
 	small, big := test.Image(7), test64.Image(7)
 	for _, yxc := range [][3]int{{0, 0, 0}, {13, 21, 1}, {31, 31, 2}} {
 		y, x, c := yxc[0], yxc[1], yxc[2]

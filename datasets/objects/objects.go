@@ -110,7 +110,7 @@ func Detection(faceSet, objectSet *datasets.Images) (*datasets.Images, error) {
 	d := &datasets.Images{Name: faceSet.Name + "+" + objectSet.Name, N: faceSet.N + objectSet.N,
 		H: faceSet.H, W: faceSet.W, C: faceSet.C, Classes: Classes,
 		FactorNames: faceSet.FactorNames, FactorSizes: faceSet.FactorSizes}
-	d.Pixels = slices.Concat(faceSet.Pixels, objectSet.Pixels)
+	d.Pixels = slices.Concat(faceSet.Floats(), objectSet.Floats())
 	d.Labels = make([]int32, d.N)
 	d.Factors = slices.Concat(faceSet.Factors, slices.Repeat([]int32{-1}, objectSet.N*nf))
 	for i := range faceSet.N {

@@ -163,7 +163,7 @@ func (m *Model) Accuracy(data *datasets.Images) (float64, error) {
 	if len(data.Labels) != data.N || data.N == 0 {
 		return 0, fmt.Errorf("classifier: %s has no labels to score", data.Name)
 	}
-	pred, err := m.Predict(data.Pixels, data.N)
+	pred, err := m.Predict(data.Floats(), data.N)
 	if err != nil {
 		return 0, err
 	}

@@ -54,8 +54,9 @@ func Domain(data *datasets.Images, d int32) (*datasets.Images, error) {
 	if len(idx) == 0 {
 		return nil, fmt.Errorf("cyclegan: %s has no images of domain %s", data.Name, data.Classes[d])
 	}
-	px, _ := data.Gather(idx)
-	return &datasets.Images{Name: data.Name + "/" + data.Classes[d], N: len(idx), H: data.H, W: data.W, C: data.C, Pixels: px}, nil
+	s := data.Select(idx) // in data's storage: bytes stay bytes
+	s.Name, s.Labels, s.Classes, s.Factors, s.FactorNames, s.FactorSizes = data.Name+"/"+data.Classes[d], nil, nil, nil, nil, nil
+	return s, nil
 }
 
 // Updates are one training step: both generators' update, then both discriminators'

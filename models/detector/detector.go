@@ -167,7 +167,7 @@ func Hits(d models.Detector, data *datasets.Images) ([]bool, error) {
 	if err := checkDetection(data); err != nil {
 		return nil, err
 	}
-	p, err := d.Detect(data.Pixels, data.N)
+	p, err := d.Detect(data.Floats(), data.N)
 	if err != nil {
 		return nil, err
 	}

@@ -167,7 +167,7 @@ func (m *Model) Error(data *datasets.Images) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	pred, err := m.Predict(data.Pixels, data.N)
+	pred, err := m.Predict(data.Floats(), data.N)
 	if err != nil {
 		return 0, err
 	}
