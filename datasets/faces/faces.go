@@ -127,7 +127,7 @@ func LoadFolder(ctx context.Context, folder string, m Manifest, split datasets.S
 			return nil, &datasets.Error{Path: path, Err: fmt.Errorf("image is %dx%d, want %dx%d", b.Dx(), b.Dy(), Stored, Stored),
 				Hint: "genlab expects the 64x64 copy: copy the utkface folder again"}
 		}
-		if size == Stored { // as stored: 8-bit levels, a quarter of the memory
+		if size == Stored && split == datasets.Train { // as stored: 8-bit levels, a quarter of the memory
 			d.Bytes = datasets.AppendRGB(d.Bytes, img, img.Bounds())
 		} else {
 			d.Pixels = datasets.AppendBoxRGB(d.Pixels, img, img.Bounds(), Stored/size)

@@ -55,27 +55,28 @@ func TestLoadRealMaps(t *testing.T) {
 			t.Errorf("value %d: %g at 32x32, 2x2 mean %g at 64x64", p, test32.Pixels[p], s/4)
 		}
 	}
-	// As stored (256), the pairs are kept as bytes, a quarter of the memory, and read
-	// back as the values the box filter averages: 64x64 is their exact 4x4 mean.
-	test256, err := Load(ctx, dir, datasets.Test, Stored)
+	// As stored (256), the training pairs are kept as bytes, a quarter of the memory,
+	// read back as the values the box filter averages: 64x64 is their exact 4x4 mean.
+	// The held-out pairs, which notebooks look at, keep float32.
+	train256, err := Load(ctx, dir, datasets.Train, Stored)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if test256.Bytes == nil || test256.Pixels != nil || test64.Bytes != nil || len(test256.Bytes) != 111*256*256*6 {
-		t.Fatalf("at 256: %d bytes, float32 %v; at 64 bytes %v", len(test256.Bytes), test256.Pixels != nil, test64.Bytes != nil)
+	if train256.Bytes == nil || train256.Pixels != nil || len(train256.Bytes) != 985*256*256*6 || train.Bytes != nil || test64.Pixels == nil {
+		t.Fatalf("at 256: %d bytes, float32 %v; at 64 bytes %v", len(train256.Bytes), train256.Pixels != nil, train.Bytes != nil)
 	}
-	for _, p := range []int{0, 7, 4321, len(test64.Pixels) - 1} {
+	for _, p := range []int{0, 7, 4321, len(train.Pixels) - 1} {
 		i, c := p/6, p%6
 		y, x, n := i/64%64, i%64, i/(64*64)
-		img := test256.Image(n)
+		img := train256.Image(n)
 		var s float32
 		for dy := range 4 {
 			for dx := range 4 {
 				s += img[((4*y+dy)*256+4*x+dx)*6+c]
 			}
 		}
-		if d := s/16 - test64.Pixels[p]; d > 1e-5 || d < -1e-5 {
-			t.Errorf("value %d: %g at 64x64, 4x4 mean %g at 256x256", p, test64.Pixels[p], s/16)
+		if d := s/16 - train.Pixels[p]; d > 1e-5 || d < -1e-5 {
+			t.Errorf("value %d: %g at 64x64, 4x4 mean %g at 256x256", p, train.Pixels[p], s/16)
 		}
 	}
 	// Maps are mostly light grey-white; photos darker: the halves are the right way round.
