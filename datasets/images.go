@@ -24,9 +24,9 @@ type Images struct {
 	// Bytes holds the pixels instead of Pixels, as 8-bit levels (pixel = level/255):
 	// the training split of photos loaded at their stored size, whose values are such
 	// levels exactly, in a quarter of the memory (the maps' training pairs at 256x256
-	// take 0.39 GB, not 1.55; UTKFace's 8,800 training faces at 64x64 0.11, not 0.43). The
-	// trainers read it through Gather; read it through Image, Floats or Subset(n).Floats.
-	// Held-out splits, which notebooks look at, keep Pixels.
+	// take 0.39 GB, not 1.55; UTKFace's 8,800 training faces at 64x64 0.11, not
+	// 0.43). Trainers read it through Gather; read it through Image, Floats or
+	// Subset(n).Floats. Held-out splits, which notebooks look at, keep Pixels.
 	Bytes []uint8
 	// Factors holds, for synthetic data, the discrete generative factors of each image:
 	// Factors[i*len(FactorNames)+f] is factor f of image i.
