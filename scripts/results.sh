@@ -8,6 +8,7 @@
 #   bash scripts/results.sh nll     # conv VAE on binarized MNIST: IW NLL (K=100), FD
 #   bash scripts/results.sh gan     # DCGAN, conditional GAN, WGAN-GP, VAE: Frechet distances
 #   bash scripts/results.sh pixelcnn  # gated PixelCNN on binarized MNIST: exact NLL, outliers
+#   bash scripts/results.sh pixelcnn-grey  # PixelCNN on grey Fashion-MNIST, MNIST as outliers, likelihood ratio
 #   bash scripts/results.sh ood     # conv VAEs on MNIST and Fashion-MNIST: outliers by likelihood
 #   bash scripts/results.sh debias  # face detector against DB-VAE: accuracy per race x gender, 3 seeds
 #   bash scripts/results.sh diffusion  # DDPM on MNIST and Fashion-MNIST: FD against DDIM steps
@@ -124,6 +125,16 @@ pixelcnn)
 	evaluate pixelcnn-mnist --dataset mnist --n 2000 --ood fashion-mnist
 	figure pixelcnn-mnist 16
 	;;
+pixelcnn-grey)
+	# Nalisnick et al.'s trap with an exact likelihood on grey levels, and Ren et al.'s
+	# correction as they ran it: a gated PixelCNN (256-way softmax) on Fashion-MNIST and
+	# a background one on the same images with 20% of the pixels replaced by random
+	# levels; MNIST's test digits as outliers, 1,000 images of each side.
+	run pixelcnn-grey-fashion pixelcnn --dataset fashion-mnist --set Levels=256 --set Binarize=false --steps "${STEPS:-2000}" --seed 1
+	run pixelcnn-grey-fashion-bg pixelcnn --dataset fashion-mnist --set Levels=256 --set Binarize=false --set Perturb=0.2 \
+		--steps "${STEPS:-2000}" --seed 2
+	evaluate pixelcnn-grey-fashion --dataset fashion-mnist --n 1000 --ood mnist --background runs/results/pixelcnn-grey-fashion-bg
+	;;
 ood)
 	# Each dataset's conv VAE scores the other's test images as outliers (Nalisnick et
 	# al., 2019: trained on clothes, a likelihood model finds digits more likely).
@@ -161,7 +172,7 @@ diffusion)
 	done
 	;;
 *)
-	echo "usage: bash scripts/results.sh sweep|beta|nll|gan|pixelcnn|ood|debias|diffusion" >&2
+	echo "usage: bash scripts/results.sh sweep|beta|nll|gan|pixelcnn|pixelcnn-grey|ood|debias|diffusion" >&2
 	exit 2
 	;;
 esac
