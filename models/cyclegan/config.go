@@ -69,6 +69,11 @@ type Config struct {
 // the maps neither draws a map yet: the U-Net lays out the photo's shores and parks as
 // yellow-green blotches, these generators paint blank off-white maps, which win the
 // pixel scores.
+//
+// CycleNoise stays 0, as in the paper: at 0.1, 1,000 steps on the maps stopped the
+// generators hiding the photo in the blank map (it came back as an honest blur) and
+// drew cyan water where the photos have water, but left the held-out scores where they
+// were.
 func DefaultConfig() Config {
 	return Config{
 		Size: 64, Channels: 3, Direction: AtoB,
