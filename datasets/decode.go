@@ -22,16 +22,18 @@ func HeldOut(name string, every uint32) bool {
 // no interpolation). r's sides must be multiples of f.
 func AppendBoxRGB(dst []float32, img image.Image, r image.Rectangle, f int) []float32 {
 	inv := 1 / (255 * float32(f*f))
-	at := rgbReader(img)
+	w := r.Dx()
+	var rows []uint8 // f rows of levels at a time
 	for y := r.Min.Y; y < r.Max.Y; y += f {
-		for x := r.Min.X; x < r.Max.X; x += f {
-			var sum [3]float32
+		rows = AppendRGB(rows[:0], img, image.Rect(r.Min.X, y, r.Max.X, y+f))
+		for x := 0; x < w; x += f {
+			var sum [3]float32 // f*f levels of at most 255: exact in float32 below 2^24
 			for dy := range f {
 				for dx := range f {
-					cr, cg, cb := at(x+dx, y+dy)
-					sum[0] += float32(cr)
-					sum[1] += float32(cg)
-					sum[2] += float32(cb)
+					p := rows[3*(dy*w+x+dx):]
+					sum[0] += float32(p[0])
+					sum[1] += float32(p[1])
+					sum[2] += float32(p[2])
 				}
 			}
 			dst = append(dst, sum[0]*inv, sum[1]*inv, sum[2]*inv)
@@ -40,32 +42,26 @@ func AppendBoxRGB(dst []float32, img image.Image, r image.Rectangle, f int) []fl
 	return dst
 }
 
-// AppendRGB appends the 8-bit RGB levels of the rectangle r of img: AppendBoxRGB at
-// factor 1, kept as bytes (Images.Bytes).
+// AppendRGB appends the 8-bit RGB levels of the rectangle r of img, row by row: what
+// AppendBoxRGB averages, and at factor 1 what Images.Bytes keeps.
 func AppendRGB(dst []uint8, img image.Image, r image.Rectangle) []uint8 {
-	at := rgbReader(img)
+	if ycc, ok := img.(*image.YCbCr); ok { // JPEG's own form: skip the interface per pixel
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				yi, ci := ycc.YOffset(x, y), ycc.COffset(x, y)
+				// The same conversion as img.At(x, y).RGBA() (not YCbCrToRGB, which
+				// rounds differently), without an interface per pixel.
+				cr, cg, cb, _ := color.YCbCr{Y: ycc.Y[yi], Cb: ycc.Cb[ci], Cr: ycc.Cr[ci]}.RGBA()
+				dst = append(dst, uint8(cr>>8), uint8(cg>>8), uint8(cb>>8))
+			}
+		}
+		return dst
+	}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
-			cr, cg, cb := at(x, y)
-			dst = append(dst, cr, cg, cb)
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			dst = append(dst, uint8(cr>>8), uint8(cg>>8), uint8(cb>>8))
 		}
 	}
 	return dst
-}
-
-// rgbReader returns a reader of img's 8-bit RGB levels at (x, y).
-func rgbReader(img image.Image) func(x, y int) (r, g, b uint8) {
-	if ycc, ok := img.(*image.YCbCr); ok { // JPEG's own form: skip the interface per pixel
-		return func(x, y int) (uint8, uint8, uint8) {
-			yi, ci := ycc.YOffset(x, y), ycc.COffset(x, y)
-			// The same conversion as img.At(x, y).RGBA() (not YCbCrToRGB, which rounds
-			// differently), without an interface per pixel.
-			r, g, b, _ := color.YCbCr{Y: ycc.Y[yi], Cb: ycc.Cb[ci], Cr: ycc.Cr[ci]}.RGBA()
-			return uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)
-		}
-	}
-	return func(x, y int) (uint8, uint8, uint8) {
-		r, g, b, _ := img.At(x, y).RGBA()
-		return uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)
-	}
 }
