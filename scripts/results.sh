@@ -134,6 +134,9 @@ pixelcnn-grey)
 	run pixelcnn-grey-fashion-bg pixelcnn --dataset fashion-mnist --set Levels=256 --set Binarize=false --set Perturb=0.2 \
 		--steps "${STEPS:-2000}" --seed 2
 	evaluate pixelcnn-grey-fashion --dataset fashion-mnist --n 1000 --ood mnist --background runs/results/pixelcnn-grey-fashion-bg
+	# The other direction: digits in, clothes out (where the raw likelihood works).
+	run pixelcnn-grey-mnist pixelcnn --dataset mnist --set Levels=256 --set Binarize=false --steps "${STEPS_MNIST:-1500}" --seed 1
+	evaluate pixelcnn-grey-mnist --dataset mnist --n 1000 --ood fashion-mnist
 	;;
 ood)
 	# Each dataset's conv VAE scores the other's test images as outliers (Nalisnick et
