@@ -10,10 +10,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/datasets/faces"
 	"github.com/genlab-go/genlab/internal/testenv"
 )
 
@@ -138,5 +140,96 @@ func TestDetection(t *testing.T) {
 	o.Pixels = make([]float32, 36)
 	if _, err := Detection(f, o); err == nil {
 		t.Error("objects of another shape were accepted")
+	}
+}
+
+// Skew keeps every white face and every object, and the first, fourth, ... of the other
+// faces in order, with their labels, factors and pixels.
+func TestSkew(t *testing.T) {
+	// Races of 8 faces (0 white) then 2 objects (-1); pixel value = index.
+	races := []int32{0, 1, 2, 0, 3, 1, 4, 2, -1, -1}
+	d := &datasets.Images{Name: "d", N: len(races), H: 1, W: 1, C: 1, Classes: Classes,
+		FactorNames: []string{"age", "gender", "race"}, FactorSizes: []int{117, 2, 5}}
+	for i, r := range races {
+		d.Pixels = append(d.Pixels, float32(i))
+		g := int32(i % 2)
+		if r < 0 {
+			g = -1
+		}
+		d.Factors = append(d.Factors, r, g, r) // the age is the race: any value does
+		d.Labels = append(d.Labels, map[bool]int32{true: 1, false: 0}[r >= 0])
+	}
+	s, dropped, err := Skew(d, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(dropped.Pixels, []float32{2, 4, 6, 7}) || !slices.Equal(dropped.Labels, []int32{1, 1, 1, 1}) {
+		t.Errorf("dropped pixels %v, labels %v", dropped.Pixels, dropped.Labels)
+	}
+	// Others in order: 1, 2, 4, 5, 6, 7; one in three kept: 1 and 5.
+	want := []float32{0, 1, 3, 5, 8, 9}
+	if !slices.Equal(s.Pixels, want) || s.N != len(want) {
+		t.Fatalf("kept pixels %v; want %v", s.Pixels, want)
+	}
+	if !slices.Equal(s.Labels, []int32{1, 1, 1, 1, 0, 0}) || s.Factors[3*3+2] != 1 || s.Factors[4*3+2] != -1 {
+		t.Errorf("labels %v, factors %v", s.Labels, s.Factors)
+	}
+	if s1, d1, err := Skew(d, 1); err != nil || s1.N != d.N || d1.N != 0 {
+		t.Errorf("keep 1: %d of %d images, %v", s1.N, d.N, err)
+	}
+	if _, _, err := Skew(d, 0); err == nil {
+		t.Error("keep 0 was accepted")
+	}
+}
+
+// The skewed set's test split is the detection test split plus the training faces the
+// skew dropped; its training split holds none of them.
+func TestLoadSkewed(t *testing.T) {
+	dir := testenv.DataDir(t, "imagenet-sample/images")
+	testenv.DataDir(t, "utkface")
+	ctx := context.Background()
+	full, err := LoadDetection(ctx, dir, datasets.Train, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := LoadDetection(ctx, dir, datasets.Test, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, err := LoadSkewed(ctx, dir, datasets.Train, 16, SkewKeep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skewTest, err := LoadSkewed(ctx, dir, datasets.Test, 16, SkewKeep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.N+skewTest.N != full.N+test.N {
+		t.Errorf("skewed train %d + test %d images; the detection set has %d + %d", train.N, skewTest.N, full.N, test.N)
+	}
+	count := func(d *datasets.Images) (white, other int) {
+		g, _, err := faces.Groups(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range g {
+			switch {
+			case x < 0:
+			case x/len(faces.Genders) == 0:
+				white++
+			default:
+				other++
+			}
+		}
+		return
+	}
+	w, o := count(train)
+	fw, fo := count(full)
+	if w != fw || o != (fo+SkewKeep-1)/SkewKeep {
+		t.Errorf("skewed training faces: %d white, %d other; the full split %d and %d", w, o, fw, fo)
+	}
+	// The last image of the skewed test split is the detection test split's last.
+	if !slices.Equal(skewTest.Image(skewTest.N-1), test.Image(test.N-1)) || skewTest.Labels[skewTest.N-1] != test.Labels[test.N-1] {
+		t.Error("the detection test split is not at the end of the skewed one")
 	}
 }
