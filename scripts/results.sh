@@ -77,10 +77,13 @@ debias-skewed)
 			evaluate "$m-skewed-s$s" --dataset utkface-detect --probe-n 0 >/dev/null
 			evaluate "$m-skewed-s$s" --dataset utkface-detect-skewed --probe-n 0 >/dev/null
 		done
+		run "dbvae-nodebias-skewed-s$s" dbvae --dataset utkface-detect-skewed --steps "${STEPS:-1500}" --seed "$s" --set Debias=false
+		evaluate "dbvae-nodebias-skewed-s$s" --dataset utkface-detect --probe-n 0 >/dev/null
+		evaluate "dbvae-nodebias-skewed-s$s" --dataset utkface-detect-skewed --probe-n 0 >/dev/null
 	done
 	# Each group's accuracy averaged over the seeds, on the larger test set (the later
 	# of each run's two evaluations).
-	for m in detector dbvae; do
+	for m in detector dbvae dbvae-nodebias; do
 		for f in runs/results/"$m"-skewed-s*.txt; do
 			awk -F'[ =]' '/^\$ genlab eval/ { delete a } /^metric acc_/ { a[$2] = $0 } END { for (k in a) print a[k] }' "$f"
 		done | awk -v m="$m" -F'[ =]' '
