@@ -175,7 +175,7 @@ func Skew(d *datasets.Images, keep int) (kept, dropped *datasets.Images, err err
 // skewed by Skew(keep); for testing, LoadDetection's test split with the training
 // faces the skew dropped added to it. Those faces are never trained on, and they make
 // the small groups large enough to measure (the held-out split has 30 black men, the
-// dropped faces ten times as many).
+// dropped faces 153 more).
 func LoadSkewed(ctx context.Context, dir string, split datasets.Split, size, keep int) (*datasets.Images, error) {
 	train, err := LoadDetection(ctx, dir, datasets.Train, size)
 	if err != nil {
@@ -189,17 +189,14 @@ func LoadSkewed(ctx context.Context, dir string, split datasets.Split, size, kee
 	if err != nil {
 		return nil, err
 	}
-	nf := len(test.FactorNames)
 	out := test.Select(nil)
-	for i := range dropped.N {
-		out.AppendImage(dropped, i)
-		out.Labels = append(out.Labels, dropped.Labels[i])
-		out.Factors = append(out.Factors, dropped.Factors[i*nf:(i+1)*nf]...)
-	}
-	for i := range test.N {
-		out.AppendImage(test, i)
-		out.Labels = append(out.Labels, test.Labels[i])
-		out.Factors = append(out.Factors, test.Factors[i*nf:(i+1)*nf]...)
+	for _, src := range []*datasets.Images{dropped, test} {
+		nf := len(src.FactorNames)
+		for i := range src.N {
+			out.AppendImage(src, i)
+			out.Labels = append(out.Labels, src.Labels[i])
+			out.Factors = append(out.Factors, src.Factors[i*nf:(i+1)*nf]...)
+		}
 	}
 	out.Name = test.Name + "+" + dropped.Name
 	return out, out.Validate()
