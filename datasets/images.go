@@ -145,17 +145,22 @@ func (d *Images) Channels(from, n int) *Images {
 func (d *Images) Select(idx []int) *Images {
 	s := *d
 	s.N, s.Pixels, s.Bytes, s.Labels, s.Factors = 0, nil, nil, nil, nil
-	nf := len(d.FactorNames)
 	for _, i := range idx {
-		s.AppendImage(d, i)
-		if len(d.Labels) == d.N {
-			s.Labels = append(s.Labels, d.Labels[i])
-		}
-		if nf > 0 && len(d.Factors) == d.N*nf {
-			s.Factors = append(s.Factors, d.Factors[i*nf:(i+1)*nf]...)
-		}
+		s.AppendExample(d, i)
 	}
 	return &s
+}
+
+// AppendExample adds image i of src to d as AppendImage does, with its label and its
+// factors where src has them (src's factors must be d's).
+func (d *Images) AppendExample(src *Images, i int) {
+	d.AppendImage(src, i)
+	if len(src.Labels) == src.N {
+		d.Labels = append(d.Labels, src.Labels[i])
+	}
+	if nf := len(src.FactorNames); nf > 0 && len(src.Factors) == src.N*nf {
+		d.Factors = append(d.Factors, src.Factors[i*nf:(i+1)*nf]...)
+	}
 }
 
 // AppendImage adds the pixels of image i of src (of d's image shape) to d, as bytes

@@ -140,12 +140,12 @@ func LoadDetection(ctx context.Context, dir string, split datasets.Split, size i
 	return Detection(f, o)
 }
 
-// Skew splits the detection set d (as Detection gives it) in two: kept holds every
-// white face and every object, and one in keep of the other faces (the first, the
-// keep+1-th, ... in d's order); dropped holds the other faces it leaves out. UTKFace is
-// two-fifths white and a detector trained on it is near 99% on every group; trained on
-// a set where nine in ten faces are white it has few dark or Asian faces to learn from,
-// the bias the DB-VAE is built to find and undo.
+// Skew splits a set of faces d (faces.Load's, or a detection set as Detection gives it)
+// in two: kept holds every white face and every object, and one in keep of the other
+// faces (the first, the keep+1-th, ... in d's order); dropped holds the other faces it
+// leaves out. UTKFace is two-fifths white and a detector trained on it is near 99% on
+// every group; trained on a set where nine in ten faces are white it has few dark or
+// Asian faces to learn from, the bias the DB-VAE is built to find and undo.
 func Skew(d *datasets.Images, keep int) (kept, dropped *datasets.Images, err error) {
 	if keep < 1 {
 		return nil, nil, fmt.Errorf("objects: skew keeps one in %d faces; want at least 1", keep)
@@ -171,35 +171,35 @@ func Skew(d *datasets.Images, keep int) (kept, dropped *datasets.Images, err err
 	return kept, dropped, kept.Validate() // dropped may be empty (keep 1)
 }
 
-// LoadSkewed is SkewedName's split: for training, LoadDetection's training split
-// skewed by Skew(keep); for testing, LoadDetection's test split with the training
-// faces the skew dropped added to it. Those faces are never trained on, and they make
-// the small groups large enough to measure (the held-out split has 30 black men, the
-// dropped faces 153 more).
+// LoadSkewed is SkewedName's split: for training, LoadDetection's training split with
+// its faces skewed by Skew(keep); for testing, LoadDetection's test split with the
+// training faces the skew dropped added after its faces. Those faces are never trained
+// on, and they make the small groups large enough to measure (the held-out split has
+// 30 black men, the dropped faces 153 more).
 func LoadSkewed(ctx context.Context, dir string, split datasets.Split, size, keep int) (*datasets.Images, error) {
-	train, err := LoadDetection(ctx, dir, datasets.Train, size)
+	trainFaces, err := faces.Load(ctx, dir, datasets.Train, size)
 	if err != nil {
 		return nil, err
 	}
-	kept, dropped, err := Skew(train, keep)
-	if err != nil || split == datasets.Train {
-		return kept, err
-	}
-	test, err := LoadDetection(ctx, dir, split, size)
+	kept, dropped, err := Skew(trainFaces, keep)
 	if err != nil {
 		return nil, err
 	}
-	out := test.Select(nil)
-	for _, src := range []*datasets.Images{dropped, test} {
-		nf := len(src.FactorNames)
-		for i := range src.N {
-			out.AppendImage(src, i)
-			out.Labels = append(out.Labels, src.Labels[i])
-			out.Factors = append(out.Factors, src.Factors[i*nf:(i+1)*nf]...)
+	f := kept
+	if split != datasets.Train {
+		if f, err = faces.Load(ctx, dir, split, size); err != nil {
+			return nil, err
 		}
+		for i := range dropped.N {
+			f.AppendExample(dropped, i)
+		}
+		f.Name += "+" + dropped.Name
 	}
-	out.Name = test.Name + "+" + dropped.Name
-	return out, out.Validate()
+	o, err := Load(ctx, dir, split, size)
+	if err != nil {
+		return nil, err
+	}
+	return Detection(f, o)
 }
 
 func init() {

@@ -228,8 +228,8 @@ func TestLoadSkewed(t *testing.T) {
 	if w != fw || o != (fo+SkewKeep-1)/SkewKeep {
 		t.Errorf("skewed training faces: %d white, %d other; the full split %d and %d", w, o, fw, fo)
 	}
-	// The last image of the skewed test split is the detection test split's last.
+	// The objects come last, as in the detection test split: the last images agree.
 	if !slices.Equal(skewTest.Image(skewTest.N-1), test.Image(test.N-1)) || skewTest.Labels[skewTest.N-1] != test.Labels[test.N-1] {
-		t.Error("the detection test split is not at the end of the skewed one")
+		t.Error("the skewed test split does not end with the detection test split's objects")
 	}
 }
