@@ -8,9 +8,9 @@
 # The arguments are genlab bench's. The patches are applied to temporary copies of the
 # modules, which a go.work file in a temporary directory puts in place of the pinned
 # ones: nothing is vendored into the repository and genlab's own build never sees them.
-# The blocks' tests (convolutions against a naive loop, gradient sweeps, the transposed
-# conv's adjoint test, batch norm) run against the patched copies before anything is
-# timed.
+# The patched backend's own tests (the patches add theirs) and the blocks' tests
+# (convolutions against a naive loop, gradient sweeps, the transposed conv's adjoint
+# test, batch norm) run against the patched copies before anything is timed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local GOEXPERIMENT=simd GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
@@ -40,6 +40,11 @@ if [ -z "$replaces" ]; then
 	exit 1
 fi
 printf 'go %s\n\nuse %s\n\n%s' "$(sed -n 's/^go //p' go.mod)" "$PWD" "$replaces" >"$tmp/go.work"
+# The patches' own tests (each checks its fast path against the loop it replaces, bit
+# for bit) with the backend's tests, in the patched module itself.
+if [ -d "$tmp/compute" ]; then
+	(cd "$tmp/compute" && GOWORK=off go test -count=1 ./internal/gobackend/...)
+fi
 GOWORK="$tmp/go.work" go test -count=1 ./models/blocks
 mkdir -p bin
 go build -o bin/genlab-pinned ./cmd/genlab
