@@ -55,7 +55,7 @@ for c in "${cases[@]}"; do
 		else if (f ~ /fillBuffer|memclr|Zeros|Fill/) k = "fill"
 		else if (f ~ /memmove|CopyFlat|Clone/) k = "copy"
 		else if (f ~ /[Rr]educe/) k = "reduce"
-		else if (f ~ /exec(Add|Sub|Mul|Div|Max|Min|Pow|Equal|NotEqual|Greater|Less|Where|Select)|IterFlatIndices|IterRuns|BroadcastInDim|broadcastToShape/) k = "binary"
+		else if (f ~ /exec(Add|Sub|Mul|Div|Max|Min|Pow|Equal|NotEqual|Greater|Less|Where|Select)|IterFlatIndices|IterRuns|BroadcastInDim|broadcastToShape|[Ww]here/) k = "binary"
 		else if (f ~ /ops\.exec|archsimd|math\./) k = "unary"
 		else if (f ~ /Conv/) k = "conv"
 		else if (f ~ /asyncPreempt|procyield|futex|tgkill|signalM|runqgrab|schedule|findRunnable|park|semasleep|usleep|osyield|workerspool/) k = "sched"
