@@ -16,6 +16,12 @@
 # picks another.
 # Everything lands in runs/race-MINUTESmin/ (checkpoints, samples, results.txt), and the
 # last lines printed are the comparison: one `race` line per model and side.
+#
+#   GENLAB=bin/genlab-patched bash scripts/race.sh 10 dcgan
+#
+# races a binary already built instead of building bin/genlab: scripts/upstream.sh leaves
+# genlab with the backend patches (docs/UPSTREAM.md) in bin/genlab-patched. Its runs land
+# in runs/race-MINUTESmin-NAME/, NAME the binary's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-10}
@@ -43,21 +49,28 @@ if [ "$blas" = reference ]; then
 	echo "race: $python's PyTorch calls the reference BLAS: apt-get install libopenblas0 (or set PYTHON)" >&2
 	exit 1
 fi
-mkdir -p bin
-go build -o bin/genlab ./cmd/genlab
+bin=${GENLAB:-}
+if [ -z "$bin" ]; then
+	mkdir -p bin
+	go build -o bin/genlab ./cmd/genlab
+	bin=bin/genlab
+elif [ ! -x "$bin" ]; then
+	echo "race: GENLAB=$bin is not an executable (scripts/upstream.sh builds bin/genlab-patched)" >&2
+	exit 1
+fi
 # The peer reads the same IDX files genlab verified, from genlab's data directory.
-data=$(bin/genlab data --dataset mnist | sed -n 's/^ok mnist\/train: .*checksums verified (\(.*\))$/\1/p')
+data=$("$bin" data --dataset mnist | sed -n 's/^ok mnist\/train: .*checksums verified (\(.*\))$/\1/p')
 if [ -z "$data" ]; then
 	echo "race: MNIST is not in genlab's data directory (see genlab data)" >&2
 	exit 1
 fi
-out=runs/race-${minutes}min
+out=runs/race-${minutes}min${GENLAB:+-$(basename "$bin")}
 seconds=$(awk -v m="$minutes" 'BEGIN { print m * 60 }')
 mkdir -p "$out"
 log=$out/results.txt
 # Appended: a race of one model keeps the other's lines. Each model's run starts from
 # nothing (a checkpoint left in its folder would resume).
-echo "# $(date -u +%FT%TZ), $(nproc) cores, $(go version | cut -d' ' -f3-), torch with BLAS $blas, $minutes min per model and side" | tee -a "$log"
+echo "# $(date -u +%FT%TZ), $(nproc) cores, $(go version | cut -d' ' -f3-), $bin, torch with BLAS $blas, $minutes min per model and side" | tee -a "$log"
 
 peer() { # peer ARGS...: the PyTorch side, its JSON line into the log
 	echo "\$ peer.py --race $*" >>"$log"
@@ -66,7 +79,7 @@ peer() { # peer ARGS...: the PyTorch side, its JSON line into the log
 }
 genlab() { # genlab ARGS...: the command, its output into the log
 	echo "\$ genlab $*" >>"$log"
-	bin/genlab "$@" 2>&1 | tee -a "$log"
+	"$bin" "$@" 2>&1 | tee -a "$log"
 }
 json() { # json FIELD: FIELD of the last JSON line of the log
 	grep '^{' "$log" | tail -n 1 | "$python" -c "import json, sys; print(json.load(sys.stdin)['$1'])"
