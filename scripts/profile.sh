@@ -38,13 +38,13 @@ steps() {
 	esac
 }
 printf '%-10s %7s' case "cpu_s"
-kinds=(matmul transpose slice fill copy reduce binary unary conv sched gc other)
+kinds=(matmul transpose slice fill copy reduce binary unary sched gc other)
 for k in "${kinds[@]}"; do printf ' %9s' "$k"; done
 printf '\n'
 for c in "${cases[@]}"; do
 	"$genlab" bench --models "$c" --steps "$(steps "$c")" --rounds 1 --warmup 2 \
 		--cpuprofile "$dir/$c.prof" >"$dir/$c.txt"
-	go tool pprof -top -nodecount=100000 "$genlab" "$dir/$c.prof" 2>/dev/null | awk -v name="$c" '
+	go tool pprof -top -nodecount=100000 "$genlab" "$dir/$c.prof" 2>/dev/null | awk -v name="$c" -v kinds="${kinds[*]}" '
 	# Flat seconds (or ms) of one row, by the kind of work its function does.
 	function secs(v) { if (v ~ /ms$/) { sub(/ms$/, "", v); return v / 1000 } if (v ~ /us$/) { sub(/us$/, "", v); return v / 1e6 } sub(/s$/, "", v); return v }
 	/^ *[0-9.]+(s|ms|us) / {
@@ -57,7 +57,6 @@ for c in "${cases[@]}"; do
 		else if (f ~ /[Rr]educe/) k = "reduce"
 		else if (f ~ /exec(Add|Sub|Mul|Div|Max|Min|Pow|Equal|NotEqual|Greater|Less|Where|Select)|IterFlatIndices|IterRuns|BroadcastInDim|broadcastToShape|[Ww]here/) k = "binary"
 		else if (f ~ /ops\.exec|archsimd|math\./) k = "unary"
-		else if (f ~ /Conv/) k = "conv"
 		else if (f ~ /asyncPreempt|procyield|futex|tgkill|signalM|runqgrab|schedule|findRunnable|park|semasleep|usleep|osyield|workerspool/) k = "sched"
 		else if (f ~ /runtime\.(gc|mallocgc|scanobject|markBits|greyobject|findObject|heapBits|sweep)|runtime\.(mark|bgMark)/) k = "gc"
 		else k = "other"
@@ -65,7 +64,7 @@ for c in "${cases[@]}"; do
 	}
 	END {
 		printf "%-10s %7.1f", name, total
-		n = split("matmul transpose slice fill copy reduce binary unary conv sched gc other", ks, " ")
+		n = split(kinds, ks, " ")
 		for (i = 1; i <= n; i++) printf " %8.0f%%", 100 * sum[ks[i]] / total
 		printf "\n"
 	}'
