@@ -66,9 +66,9 @@ type Config struct {
 // person (cycle error 0.045) where these generators after 1,000 steps drew blurred,
 // checkered faces (0.109); but it aged them less (2.9 years read by the age regressor,
 // against 7.0) and its Frechet distance to old faces was higher (154 against 131). On
-// the maps neither draws a map yet: the U-Net lays out the photo's shores and parks as
-// yellow-green blotches, these generators paint blank off-white maps, which win the
-// pixel scores.
+// the maps neither draws a map yet, after 3,000 steps either: the U-Net lays out the
+// photo's shores and parks as coloured blotches, these generators paint blank off-white
+// maps, which win the pixel scores.
 //
 // CycleNoise stays 0, as in the paper: at 0.1, 1,000 steps on the maps stopped the
 // generators hiding the photo in the blank map (it came back as an honest blur) and
