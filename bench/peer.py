@@ -649,6 +649,23 @@ def iw_nll(model, x, k, chunk=50):
     return nll / len(x), elbo / len(x)
 
 
+def he_init(net):
+    # genlab's default initialization (blocks.He): weights N(0, 2/fan_in), biases 0, the
+    # fan-in of a transposed conv being the taps each output sums (Cin*k*k/stride^2).
+    for m in net.modules():
+        if isinstance(m, nn.Linear):
+            fan = m.in_features
+        elif isinstance(m, nn.ConvTranspose2d):
+            fan = m.in_channels * m.kernel_size[0] * m.kernel_size[1] // (m.stride[0] * m.stride[1])
+        elif isinstance(m, nn.Conv2d):
+            fan = m.in_channels * m.kernel_size[0] * m.kernel_size[1]
+        else:
+            continue
+        with torch.no_grad():
+            m.weight.normal_(0, math.sqrt(2 / fan))
+            m.bias.zero_()
+
+
 def race(a):
     # Train genlab's default conv VAE or DCGAN on MNIST for a.seconds of wall time, as
     # `genlab train --minutes` does (the clock read after each step), then leave what
@@ -670,15 +687,18 @@ def race(a):
         step, it = (lambda xb: vae_step(model, opt, torch.bernoulli(xb))), batches(128)  # dynamic binarization
     else:
         gan = DCGAN()
+        if a.init == "he":
+            he_init(gan.D)
+            he_init(gan.G)
         step, it = gan.step, batches(64)
     steps, t0 = 0, time.perf_counter()
     while True:
         last = step(next(it))
         steps += 1
-        if time.perf_counter() - t0 >= a.seconds:
+        if (a.race_steps and steps >= a.race_steps) or (not a.race_steps and time.perf_counter() - t0 >= a.seconds):
             break
     wall = time.perf_counter() - t0
-    res = {"model": a.race, "steps": steps, "seconds": wall, "steps_per_s": steps / wall, "loss_last": last,
+    res = {"model": a.race, "init": a.init, "steps": steps, "seconds": wall, "steps_per_s": steps / wall, "loss_last": last,
            "settings": "torch %s, torch.set_num_threads(%d), BLAS %s" % (torch.__version__, torch.get_num_threads(), blas())}
     t1 = time.perf_counter()
     if a.race == "conv_vae":
@@ -705,6 +725,9 @@ def main():
     # A race at equal wall time (scripts/race.sh) instead of timed steps:
     p.add_argument("--race", choices=["conv_vae", "dcgan"], help="train on MNIST for --seconds, then score or sample")
     p.add_argument("--seconds", type=float, default=600)
+    p.add_argument("--race-steps", type=int, default=0, help="stop after this many steps instead of --seconds (a comparison at equal steps)")
+    p.add_argument("--init", choices=["default", "he"], default="default",
+                   help="dcgan: PyTorch's default initialization (genlab's --set Init=pytorch), or genlab's default He")
     p.add_argument("--data", help="genlab's data directory (its mnist/ IDX files)")
     p.add_argument("--scored", help="conv_vae: the test images genlab scored (.npy from genlab eval --scored-out)")
     p.add_argument("--k", type=int, default=100, help="conv_vae: importance samples of the NLL")

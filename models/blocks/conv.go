@@ -363,16 +363,22 @@ type Conv struct {
 	Out, Kernel, Stride int
 	Padding             Padding
 	NoBias              bool
+	Init                Init // "" is He
 }
 
 // Apply runs the layer on x [B, H, W, Cin], creating its variables on first use.
 func (c Conv) Apply(scope *model.Scope, x *Node) *Node {
 	cin := x.Shape().Dim(-1)
 	kshape := shapes.Make(x.DType(), c.Kernel, c.Kernel, cin, c.Out)
-	k := scope.WithInitializer(initializer.HeFn(scope)).VariableWithShape("kernel", kshape).ValueGraph(x.Graph())
+	kinit, binit := initializer.HeFn(scope), model.VariableInitializer(initializer.Zero)
+	if c.Init == FanInUniform {
+		kinit = fanInUniform(scope, cin*c.Kernel*c.Kernel)
+		binit = kinit
+	}
+	k := scope.WithInitializer(kinit).VariableWithShape("kernel", kshape).ValueGraph(x.Graph())
 	out := Conv2D(x, k, max(c.Stride, 1), c.Padding)
 	if !c.NoBias {
-		bias := scope.WithInitializer(initializer.Zero).VariableWithShape("bias", shapes.Make(x.DType(), c.Out)).ValueGraph(x.Graph())
+		bias := scope.WithInitializer(binit).VariableWithShape("bias", shapes.Make(x.DType(), c.Out)).ValueGraph(x.Graph())
 		out = Add(out, Reshape(bias, 1, 1, 1, c.Out))
 	}
 	return out
@@ -394,6 +400,7 @@ type ConvT struct {
 	// sigmoid starts better small: logits near 0 keep the sigmoid out of saturation,
 	// where an MSE loss has almost no gradient.
 	Gain float64
+	Init Init // "" is He; FanInUniform ignores Gain
 }
 
 // Apply runs the layer on y [B, H, W, Cin], creating its variables on first use.
@@ -409,10 +416,15 @@ func (c ConvT) Apply(scope *model.Scope, y *Node) *Node {
 	if gain == 0 {
 		gain = 1
 	}
-	k := scope.WithInitializer(heNormal(scope, fanIn, gain)).VariableWithShape("kernel", kshape).ValueGraph(y.Graph())
+	kinit, binit := heNormal(scope, fanIn, gain), model.VariableInitializer(initializer.Zero)
+	if c.Init == FanInUniform {
+		kinit = fanInUniform(scope, c.Out*c.Kernel*c.Kernel)
+		binit = kinit
+	}
+	k := scope.WithInitializer(kinit).VariableWithShape("kernel", kshape).ValueGraph(y.Graph())
 	out := ConvTranspose2D(y, k, max(c.Stride, 1), Explicit(c.Pad), c.OutputPadding)
 	if !c.NoBias {
-		bias := scope.WithInitializer(initializer.Zero).VariableWithShape("bias", shapes.Make(y.DType(), c.Out)).ValueGraph(y.Graph())
+		bias := scope.WithInitializer(binit).VariableWithShape("bias", shapes.Make(y.DType(), c.Out)).ValueGraph(y.Graph())
 		out = Add(out, Reshape(bias, 1, 1, 1, c.Out))
 	}
 	return out

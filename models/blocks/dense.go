@@ -19,10 +19,19 @@ func MLP(scope *model.Scope, x *graph.Node, widths []int, act activation.Type) *
 	return x
 }
 
-// Dense is one affine layer (no activation) in scope name.
+// Dense is one affine layer (no activation) in scope name, He-initialized.
 func Dense(scope *model.Scope, name string, x *graph.Node, width int) *graph.Node {
+	return DenseInit(scope, name, x, width, "")
+}
+
+// DenseInit is Dense with the weights and biases initialized by init.
+func DenseInit(scope *model.Scope, name string, x *graph.Node, width int, init Init) *graph.Node {
 	if x.Rank() > 2 {
 		x = graph.Reshape(x, x.Shape().Dim(0), -1)
 	}
-	return layers.DenseWithBias(scope.In("%s", name), x, width)
+	sc := scope.In("%s", name)
+	if init == FanInUniform {
+		sc = sc.WithInitializer(fanInUniform(sc, x.Shape().Dim(-1)))
+	}
+	return layers.DenseWithBias(sc, x, width)
 }

@@ -1,6 +1,10 @@
 package gan
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/genlab-go/genlab/models/blocks"
+)
 
 // Arch is the network family of both players.
 type Arch string
@@ -47,6 +51,10 @@ type Config struct {
 	// is defined per sample and batch statistics make each critic score depend on the
 	// rest of the batch.
 	BatchNorm bool
+	// Init is how the DCGAN players' weights start: "" (or blocks.He), He's normal with
+	// zero biases, or blocks.FanInUniform, PyTorch's default, which the PyTorch peer of
+	// `genlab bench` and scripts/race.sh keeps. The MLP players are always He's.
+	Init blocks.Init
 	// Tanh makes the generator output tanh values in [-1, 1], the range real images are
 	// mapped to before the discriminator sees them (from [0, 1]); off for points.
 	Tanh bool
@@ -142,6 +150,12 @@ func (c Config) Validate() error {
 	if c.BatchSize < 1 || c.LearningRate <= 0 || c.Beta1 < 0 || c.Beta1 >= 1 || c.Beta2 < 0 || c.Beta2 >= 1 || c.Classes < 0 || c.CriticSteps < 0 || c.GeneratorSteps < 0 {
 		return fmt.Errorf("gan: batch %d, learning rate %g, betas %g/%g, classes %d, critic steps %d",
 			c.BatchSize, c.LearningRate, c.Beta1, c.Beta2, c.Classes, c.CriticSteps)
+	}
+	if err := c.Init.Validate(); err != nil {
+		return fmt.Errorf("gan: %w", err)
+	}
+	if c.Init != "" && c.Init != blocks.He && c.Arch != DCGAN {
+		return fmt.Errorf("gan: initialization %q is for the DCGAN players; the %s players are He-initialized", c.Init, c.Arch)
 	}
 	switch c.Loss {
 	case "", NonSaturating:

@@ -10,6 +10,7 @@ import (
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/internal/testenv"
+	"github.com/genlab-go/genlab/models/blocks"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -147,7 +148,9 @@ func trainDiscriminatorAlone(t *testing.T, m *Model, cfg fit.Config, update fit.
 func TestShapesAndRanges(t *testing.T) {
 	faces := ConfigFor(32, 32, 3)
 	faces.BatchNorm = true // sampling runs batch norm on its running averages
-	for _, cfg := range []Config{DefaultConfig(), smallDCGAN(3), faces} {
+	pytorch := DefaultConfig()
+	pytorch.Init = blocks.FanInUniform
+	for _, cfg := range []Config{DefaultConfig(), smallDCGAN(3), faces, pytorch} {
 		m, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -181,6 +184,15 @@ func TestShapesAndRanges(t *testing.T) {
 		bad.BatchNorm = true
 		if _, err := New(bad); err == nil {
 			t.Errorf("batch norm with %s %s: no error", bad.Arch, bad.Loss)
+		}
+	}
+	for _, bad := range []Config{ToyConfig(2), DefaultConfig()} {
+		bad.Init = blocks.FanInUniform
+		if bad.Arch == DCGAN {
+			bad.Init = "xavier"
+		}
+		if _, err := New(bad); err == nil {
+			t.Errorf("initialization %q with %s: no error", bad.Init, bad.Arch)
 		}
 	}
 	bad := DefaultConfig()

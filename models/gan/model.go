@@ -64,7 +64,7 @@ func (m *Model) Generator(z, labels *graph.Node) *graph.Node {
 	case DCGAN:
 		n := len(c.GenChannels)
 		h0, w0 := c.H>>n, c.W>>n
-		x = blocks.Dense(scope, "project", z, h0*w0*c.GenChannels[0])
+		x = blocks.DenseInit(scope, "project", z, h0*w0*c.GenChannels[0], c.Init)
 		x = graph.Reshape(x, b, h0, w0, c.GenChannels[0])
 		x = activation.Relu(m.norm(scope.In("project_norm"), x))
 		for i := range n {
@@ -73,7 +73,7 @@ func (m *Model) Generator(z, labels *graph.Node) *graph.Node {
 				out = c.GenChannels[i+1]
 			}
 			sc := scope.In("convT_%d", i)
-			x = blocks.ConvT{Out: out, Kernel: 4, Stride: 2, Pad: 1}.Apply(sc, x)
+			x = blocks.ConvT{Out: out, Kernel: 4, Stride: 2, Pad: 1, Init: c.Init}.Apply(sc, x)
 			if i+1 < n {
 				x = activation.Relu(m.norm(sc, x))
 			}
@@ -111,14 +111,14 @@ func (m *Model) Discriminator(x, labels *graph.Node) *graph.Node {
 		h = x
 		for i, ch := range c.DiscChannels {
 			sc := scope.In("conv_%d", i)
-			h = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(sizes[i]), Stride: 2, Padding: blocks.Explicit(1)}.Apply(sc, h)
+			h = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(sizes[i]), Stride: 2, Padding: blocks.Explicit(1), Init: c.Init}.Apply(sc, h)
 			if i > 0 { // not on the first layer: D would see normalized pixels, as DCGAN found
 				h = m.norm(sc, h)
 			}
 			h = activation.LeakyReluWith(h, leak)
 		}
 	}
-	return graph.Reshape(blocks.Dense(scope, "out", h, 1), b)
+	return graph.Reshape(blocks.DenseInit(scope, "out", h, 1, c.Init), b)
 }
 
 // norm is batch normalization where the config asks for it, else the identity.
