@@ -370,11 +370,7 @@ type Conv struct {
 func (c Conv) Apply(scope *model.Scope, x *Node) *Node {
 	cin := x.Shape().Dim(-1)
 	kshape := shapes.Make(x.DType(), c.Kernel, c.Kernel, cin, c.Out)
-	kinit, binit := initializer.HeFn(scope), model.VariableInitializer(initializer.Zero)
-	if c.Init == FanInUniform {
-		kinit = fanInUniform(scope, cin*c.Kernel*c.Kernel)
-		binit = kinit
-	}
+	kinit, binit := c.Init.initializers(scope, initializer.HeFn(scope), cin*c.Kernel*c.Kernel)
 	k := scope.WithInitializer(kinit).VariableWithShape("kernel", kshape).ValueGraph(x.Graph())
 	out := Conv2D(x, k, max(c.Stride, 1), c.Padding)
 	if !c.NoBias {
@@ -416,11 +412,7 @@ func (c ConvT) Apply(scope *model.Scope, y *Node) *Node {
 	if gain == 0 {
 		gain = 1
 	}
-	kinit, binit := heNormal(scope, fanIn, gain), model.VariableInitializer(initializer.Zero)
-	if c.Init == FanInUniform {
-		kinit = fanInUniform(scope, c.Out*c.Kernel*c.Kernel)
-		binit = kinit
-	}
+	kinit, binit := c.Init.initializers(scope, heNormal(scope, fanIn, gain), c.Out*c.Kernel*c.Kernel)
 	k := scope.WithInitializer(kinit).VariableWithShape("kernel", kshape).ValueGraph(y.Graph())
 	out := ConvTranspose2D(y, k, max(c.Stride, 1), Explicit(c.Pad), c.OutputPadding)
 	if !c.NoBias {

@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX's graph-building convention.
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 )
 
 // Init names how a layer's weights and biases start.
@@ -41,4 +42,14 @@ func fanInUniform(scope *model.Scope, fanIn int) model.VariableInitializer {
 	return func(g *Graph, shape shapes.Shape) *Node {
 		return AddScalar(MulScalar(scope.RandomUniform(g, shape), 2*b), -b)
 	}
+}
+
+// initializers returns a layer's kernel and bias initializers: he and zeros, or for
+// FanInUniform one uniform for both, over fanIn as PyTorch reads it.
+func (i Init) initializers(scope *model.Scope, he model.VariableInitializer, fanIn int) (kernel, bias model.VariableInitializer) {
+	if i == FanInUniform {
+		u := fanInUniform(scope, fanIn)
+		return u, u
+	}
+	return he, initializer.Zero
 }
