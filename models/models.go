@@ -65,6 +65,12 @@ type (
 	StepSampler interface {
 		SetSteps(n int) error
 	}
+	// GuidedSampler is a conditional sampler whose classifier-free guidance weight w
+	// can be chosen at sampling (a conditional diffusion model's: 0 samples from the
+	// conditional model alone, larger w trades variety for the label's look).
+	GuidedSampler interface {
+		SetGuidance(w float64) error
+	}
 	// ClassGridder draws a conditional model's class grid: cols samples of each class,
 	// row by row, the same noise down each column.
 	ClassGridder interface {

@@ -13,21 +13,32 @@
 #   bash scripts/results.sh debias  # face detector against DB-VAE: accuracy per race x gender, 3 seeds
 #   bash scripts/results.sh debias-skewed  # the same on a training set where nine in ten faces are white
 #   bash scripts/results.sh diffusion  # DDPM on MNIST and Fashion-MNIST: FD against DDIM steps
+#
+# GENLAB=bin/genlab-patched runs every command with the build scripts/upstream.sh makes
+# (GoMLX's backend with patches/ applied): its numbers are the same, bit for bit, in
+# about two thirds of the time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local GOEXPERIMENT=simd GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
 mkdir -p bin runs/results
-go build -o bin/genlab ./cmd/genlab
+genlab=${GENLAB:-}
+if [ -z "$genlab" ]; then
+	go build -o bin/genlab ./cmd/genlab
+	genlab=bin/genlab
+elif [ ! -x "$genlab" ]; then
+	echo "results: GENLAB=$genlab is not an executable (scripts/upstream.sh builds bin/genlab-patched)" >&2
+	exit 1
+fi
 
 run() { # run NAME ARGS...: train, then eval, logging both
 	local name=$1 out=runs/results/$1.txt
 	shift
 	local ckpt=runs/results/$name
 	# Appended, not overwritten: a resumed run keeps the log (and wall time) of the first.
-	echo "# $(date -u +%FT%TZ) $(nproc) cores, $(go version)" >>"$out"
+	echo "# $(date -u +%FT%TZ) $(nproc) cores, $(go version), $genlab" >>"$out"
 	echo "\$ genlab train $*" >>"$out"
 	local t0=$SECONDS
-	bin/genlab train "$@" --ckpt "$ckpt" 2>&1 | tail -n 3 >>"$out"
+	"$genlab" train "$@" --ckpt "$ckpt" 2>&1 | tail -n 3 >>"$out"
 	echo "train_seconds=$((SECONDS - t0))" >>"$out"
 }
 
@@ -35,13 +46,13 @@ evaluate() { # evaluate NAME ARGS...
 	local name=$1 out=runs/results/$1.txt
 	shift
 	echo "\$ genlab eval --ckpt runs/results/$name $*" >>"$out"
-	bin/genlab eval --ckpt "runs/results/$name" "$@" >>"$out"
+	"$genlab" eval --ckpt "runs/results/$name" "$@" >>"$out"
 	grep '^metric' "$out" | sed "s/^/$name /"
 }
 
 figure() { # figure NAME [N]: N (64) samples of the run's model (seed 1), for the README
 	mkdir -p docs/figures
-	bin/genlab sample --ckpt "runs/results/$1" --n "${2:-64}" --out "docs/figures/$1.png"
+	"$genlab" sample --ckpt "runs/results/$1" --n "${2:-64}" --out "docs/figures/$1.png"
 }
 
 case "${1:-}" in
@@ -195,7 +206,7 @@ diffusion)
 		for k in ${SAMPLE_STEPS:-10 20 50}; do
 			echo "\$ genlab eval --ckpt runs/results/$name --dataset $d --steps $k --fd-n ${FD_N:-1000}" >>"$out"
 			t0=$SECONDS
-			bin/genlab eval --ckpt "runs/results/$name" --dataset "$d" --steps "$k" --fd-n "${FD_N:-1000}" --probe-n 0 |
+			"$genlab" eval --ckpt "runs/results/$name" --dataset "$d" --steps "$k" --fd-n "${FD_N:-1000}" --probe-n 0 |
 				grep '^metric fd' | sed "s/^metric /metric steps=$k /" >>"$out"
 			echo "eval_seconds=$((SECONDS - t0)) steps=$k" >>"$out"
 		done

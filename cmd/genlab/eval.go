@@ -44,7 +44,8 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	bgDir := fset.String("background", "", "with --ood: a background model's checkpoint (the same model trained with --set Perturb=0.2) for the likelihood-ratio score auroc_ratio")
 	samples := fset.String("samples", "", "score these images instead of a model's samples: a .npy array [N, H, W, C] of float32 in [0, 1] (another program's samples), by the Frechet distance against --dataset with its floor; no --ckpt")
 	scoredOut := fset.String("scored-out", "", "a likelihood model: also write the test images its NLL scores (binarized with --seed) to this .npy file, for another program to score the same images")
-	steps := stepsFlag(fset)
+	var sf samplingFlags
+	sf.register(fset)
 	err := c.parse(fset, args)
 	defer c.stop()
 	if err != nil {
@@ -57,7 +58,7 @@ func cmdEval(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := setSteps(m, *steps); err != nil {
+	if err := sf.apply(m); err != nil {
 		return err
 	}
 	// nll scores each image of a set by the model's likelihood (exact or bound), for

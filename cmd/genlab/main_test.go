@@ -205,6 +205,25 @@ func TestCLISmoke(t *testing.T) {
 	if out, err := exec.Command(bin, "sample", "--ckpt", ckpt, "--steps", "2").CombinedOutput(); err == nil || !strings.Contains(string(out), "no sampling steps") {
 		t.Errorf("sample --steps of a VAE: %v\n%s", err, out)
 	}
+	// A conditional one: its class grid at a chosen guidance weight; --guidance on a
+	// model without labels, or without guidance, is an error.
+	cdDir := filepath.Join(dir, "diffusion-cond")
+	// (16 channels: with one channel per GroupNorm group, of 8, the norm after the
+	// embedding's add takes it out again, and the label could not change the noise.)
+	run("train", "diffusion", "--dataset", "shapes", "--conditional", "--steps", "2", "--batch", "8", "--set", "Channels=[16]", "--set", "Embed=4", "--set", "T=20", "--set", "SampleSteps=4", "--set", "EMA=0", "--ckpt", cdDir)
+	for _, w := range []string{"0", "3"} {
+		run("sample", "--ckpt", cdDir, "--n", "8", "--guidance", w, "--out", filepath.Join(dir, "guided-"+w+".png"))
+	}
+	g0, err0 := os.ReadFile(filepath.Join(dir, "guided-0.png"))
+	g3, err3 := os.ReadFile(filepath.Join(dir, "guided-3.png"))
+	if err0 != nil || err3 != nil || bytes.Equal(g0, g3) {
+		t.Errorf("sample --guidance 0 and 3 drew the same grid (%v, %v)", err0, err3)
+	}
+	for _, c := range []struct{ ckpt, want string }{{dDir, "conditional"}, {ckpt, "no classifier-free guidance"}} {
+		if out, err := exec.Command(bin, "sample", "--ckpt", c.ckpt, "--guidance", "1").CombinedOutput(); err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("sample --guidance of %s: %v\n%s", c.ckpt, err, out)
+		}
+	}
 	if out, err := exec.Command(bin, "eval", "--ckpt", wDir, "--dataset", "shapes", "--ood", "shapes").CombinedOutput(); err == nil || !strings.Contains(string(out), "no likelihood") {
 		t.Errorf("eval --ood of a GAN: %v\n%s", err, out)
 	}

@@ -28,13 +28,14 @@ func cmdSample(args []string, out io.Writer) error {
 	seed := fset.Uint64("seed", 1, "sampling seed")
 	dst := fset.String("out", "", "output PNG (default CKPT/samples.png)")
 	with := fset.String("with", "", "a translator: more translators' checkpoints (comma-separated), drawn as further columns before the target")
-	steps := stepsFlag(fset)
+	var sf samplingFlags
+	sf.register(fset)
 	m, err := c.loadModel(fset, args, ckpt)
 	defer c.stop()
 	if err != nil {
 		return err
 	}
-	if err := setSteps(m, *steps); err != nil {
+	if err := sf.apply(m); err != nil {
 		return err
 	}
 	var img *image.RGBA
@@ -72,12 +73,18 @@ func cmdSample(args []string, out io.Writer) error {
 
 // withProgress makes a model that samples in many network passes (models.PassSampler:
 // PixelCNN draws one pixel per pass) report them on w every few seconds: a grid of
-// samples takes minutes of passes on a CPU. Other generators are returned as they are.
+// samples takes minutes of passes on a CPU. A conditional one keeps its class grid.
+// Other generators are returned as they are.
 func withProgress(g lab.Generator, w io.Writer) lab.Generator {
-	if ps, ok := g.(models.PassSampler); ok {
-		return passProgress{g, ps, w}
+	ps, ok := g.(models.PassSampler)
+	if !ok {
+		return g
 	}
-	return g
+	p := passProgress{g, ps, w}
+	if cg, ok := g.(classGridPasser); ok && cg.Classes() > 0 {
+		return classPassProgress{p, cg}
+	}
+	return p
 }
 
 type passProgress struct {
@@ -87,29 +94,72 @@ type passProgress struct {
 }
 
 func (p passProgress) Sample(n int, seed uint64) ([]float32, error) {
+	return p.ps.SamplePasses(n, seed, p.reporter(n))
+}
+
+// reporter is the progress callback for n images: a line at most every 10 seconds,
+// and one at the end.
+func (p passProgress) reporter(n int) func(done, total int) {
 	start, last := time.Now(), time.Now()
-	return p.ps.SamplePasses(n, seed, func(done, total int) {
+	return func(done, total int) {
 		if done == total || time.Since(last) > 10*time.Second {
 			last = time.Now()
 			fmt.Fprintf(p.w, "sampling %d images: pass %d/%d, %s\n", n, done, total, time.Since(start).Round(time.Second))
 		}
-	})
+	}
 }
 
-// stepsFlag is --steps, the sampling steps of a model that can choose them.
-func stepsFlag(fset *flag.FlagSet) *int {
-	return fset.Int("steps", -1, "a diffusion model: DDIM sampling steps (0: all T ancestral steps; default: the model's)")
+// classGridPasser is a conditional PassSampler's class grid with progress (a
+// conditional diffusion model's).
+type classGridPasser interface {
+	models.ClassGridder
+	ClassGridPasses(cols int, seed uint64, progress func(done, total int)) ([]float32, error)
 }
 
-// setSteps applies --steps to m: nothing when it was not given, an error when m cannot
-// choose its steps.
-func setSteps(m models.Model, steps int) error {
-	if steps < 0 {
-		return nil
+// classPassProgress is passProgress for a conditional model: lab.SampleGrid draws its
+// class grid (one row per class), as it would the model's own.
+type classPassProgress struct {
+	passProgress
+	cg classGridPasser
+}
+
+func (p classPassProgress) Classes() int { return p.cg.Classes() }
+
+func (p classPassProgress) ClassGrid(cols int, seed uint64) ([]float32, error) {
+	return p.cg.ClassGridPasses(cols, seed, p.reporter(cols*p.cg.Classes()))
+}
+
+// samplingFlags are --steps and --guidance, the sampling choices of a model that has
+// them (a diffusion model); -1 leaves the model's own.
+type samplingFlags struct {
+	steps    int
+	guidance float64
+}
+
+func (f *samplingFlags) register(fset *flag.FlagSet) {
+	fset.IntVar(&f.steps, "steps", -1, "a diffusion model: DDIM sampling steps (0: all T ancestral steps; default: the model's)")
+	fset.Float64Var(&f.guidance, "guidance", -1, "a conditional diffusion model: the classifier-free guidance weight w >= 0 (default: the model's)")
+}
+
+// apply sets what was given on m: an error when m cannot choose it.
+func (f *samplingFlags) apply(m models.Model) error {
+	if f.steps >= 0 {
+		s, ok := m.(models.StepSampler)
+		if !ok {
+			return fmt.Errorf("--steps: a %s has no sampling steps to choose", m.Name())
+		}
+		if err := s.SetSteps(f.steps); err != nil {
+			return err
+		}
 	}
-	s, ok := m.(models.StepSampler)
-	if !ok {
-		return fmt.Errorf("--steps: a %s has no sampling steps to choose", m.Name())
+	if f.guidance != -1 {
+		g, ok := m.(models.GuidedSampler)
+		if !ok {
+			return fmt.Errorf("--guidance: a %s has no classifier-free guidance", m.Name())
+		}
+		if err := g.SetGuidance(f.guidance); err != nil {
+			return err
+		}
 	}
-	return s.SetSteps(steps)
+	return nil
 }

@@ -38,7 +38,10 @@ type Config struct {
 	BetaStart, BetaEnd float64
 	// The noise predictor, a U-Net: a TimeResBlock of Channels[i] channels at each
 	// resolution (the image halved between them), the same on the way up after the
-	// skip connection, and the timestep embedded in Embed dimensions.
+	// skip connection, and the timestep embedded in Embed dimensions. As in Ho et al.,
+	// each block adds the embedding (the timestep's, plus the label's) per channel before
+	// a GroupNorm of 8 groups, which removes what is common to a group: a level of 8
+	// channels or fewer (one per group) cannot see the timestep or the label at all.
 	Channels []int
 	Embed    int
 	// SampleSteps is how many DDIM steps Sample takes (0: the T ancestral steps).

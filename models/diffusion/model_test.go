@@ -92,8 +92,32 @@ func TestConditional(t *testing.T) {
 	if err != nil || len(g) != 3*2*16*16 {
 		t.Fatalf("class grid of %d values (%v)", len(g), err)
 	}
-	if _, err := New(tiny(0)); err != nil {
+	// SetGuidance reaches the sampler: the same noise at another weight draws another
+	// grid, and the same weight the same one.
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1)} {
+		if err := m.SetGuidance(bad); err == nil {
+			t.Errorf("SetGuidance(%g) accepted", bad)
+		}
+	}
+	if err := m.SetGuidance(3); err != nil || m.Cfg.Guidance != 3 {
+		t.Fatalf("SetGuidance(3): %v, Guidance %g", err, m.Cfg.Guidance)
+	}
+	g3, err := m.ClassGrid(2, 1)
+	if err != nil || slices.Equal(g, g3) {
+		t.Errorf("guidance 3 drew the guidance-1 grid again (%v)", err)
+	}
+	if err := m.SetGuidance(1); err != nil {
 		t.Fatal(err)
+	}
+	if again, err := m.ClassGrid(2, 1); err != nil || !slices.Equal(g, again) {
+		t.Errorf("guidance 1 again drew another grid (%v)", err)
+	}
+	plain, err := New(tiny(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.SetGuidance(1); err == nil || !strings.Contains(err.Error(), "conditional") {
+		t.Errorf("SetGuidance on an unconditional model: %v", err)
 	}
 	unlabelled := tinyShapes(t, 8)
 	unlabelled.Labels, unlabelled.Classes = nil, nil

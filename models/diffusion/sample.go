@@ -2,6 +2,7 @@ package diffusion
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/genlab-go/genlab/datasets"
 )
@@ -17,6 +18,19 @@ func (m *Model) SetSteps(n int) error {
 		return fmt.Errorf("diffusion: %d sampling steps of %d (0: ancestral, all of them)", n, m.Cfg.T)
 	}
 	m.Cfg.SampleSteps = n
+	return nil
+}
+
+// SetGuidance makes a conditional model's Sample mix its two noise predictions with
+// weight w (Config.Guidance); an unconditional model has nothing to guide.
+func (m *Model) SetGuidance(w float64) error {
+	if m.Cfg.Classes == 0 {
+		return fmt.Errorf("diffusion: guidance needs a conditional model (trained with --conditional); this one has no labels")
+	}
+	if w < 0 || math.IsNaN(w) || math.IsInf(w, 0) {
+		return fmt.Errorf("diffusion: guidance weight %g, want a finite w >= 0", w)
+	}
+	m.Cfg.Guidance = w
 	return nil
 }
 
@@ -37,6 +51,12 @@ func (m *Model) SamplePasses(n int, seed uint64, progress func(done, total int))
 // cols starting noises (from seed) run down every column. It returns Classes*cols
 // images in row order.
 func (m *Model) ClassGrid(cols int, seed uint64) ([]float32, error) {
+	return m.ClassGridPasses(cols, seed, nil)
+}
+
+// ClassGridPasses is ClassGrid, calling progress (if not nil) after each pass of the
+// network over the grid's images.
+func (m *Model) ClassGridPasses(cols int, seed uint64, progress func(done, total int)) ([]float32, error) {
 	c := m.Cfg
 	if c.Classes == 0 || cols < 1 {
 		return nil, fmt.Errorf("diffusion: a class grid of %d columns needs a conditional model (classes %d)", cols, c.Classes)
@@ -50,7 +70,7 @@ func (m *Model) ClassGrid(cols int, seed uint64) ([]float32, error) {
 			labels = append(labels, class)
 		}
 	}
-	return m.Generate(noise, labels, c.SampleSteps, seed, nil)
+	return m.Generate(noise, labels, c.SampleSteps, seed, progress)
 }
 
 // NoiseOf is n starting images x_T ~ N(0, I) drawn with seed.
