@@ -13,6 +13,7 @@
 #   bash scripts/results.sh debias  # face detector against DB-VAE: accuracy per race x gender, 3 seeds
 #   bash scripts/results.sh debias-skewed  # the same on a training set where nine in ten faces are white
 #   bash scripts/results.sh diffusion  # DDPM on MNIST and Fashion-MNIST: FD against DDIM steps
+#   bash scripts/results.sh diffusion-guidance  # conditional DDPM on Fashion-MNIST: class grids at w = 0, 1, 3
 #
 # GENLAB=bin/genlab-patched runs every command with the build scripts/upstream.sh makes
 # (GoMLX's backend with patches/ applied): its numbers are the same, bit for bit, in
@@ -214,8 +215,20 @@ diffusion)
 		figure "$name"
 	done
 	;;
+diffusion-guidance)
+	# The conditional DDPM on clothes (labels dropped 10% of the time), then its class
+	# grid (a row per class, the same noise down each column) at guidance weights 0, 1
+	# and 3. About 45 min on one core with the patched build (2,000 steps), a minute
+	# per grid.
+	name=diffusion-fashion-mnist-cond
+	run "$name" diffusion --dataset fashion-mnist --conditional --steps "${STEPS:-2000}" --seed 1
+	mkdir -p docs/figures
+	for w in 0 1 3; do
+		"$genlab" sample --ckpt "runs/results/$name" --n 80 --guidance "$w" --out "docs/figures/diffusion-fashion-guidance-w$w.png"
+	done
+	;;
 *)
-	echo "usage: bash scripts/results.sh sweep|beta|nll|gan|pixelcnn|pixelcnn-grey|ood|debias|diffusion" >&2
+	echo "usage: bash scripts/results.sh sweep|beta|nll|gan|pixelcnn|pixelcnn-grey|ood|debias|diffusion|diffusion-guidance" >&2
 	exit 2
 	;;
 esac
