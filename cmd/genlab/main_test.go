@@ -219,6 +219,13 @@ func TestCLISmoke(t *testing.T) {
 	if err0 != nil || err3 != nil || bytes.Equal(g0, g3) {
 		t.Errorf("sample --guidance 0 and 3 drew the same grid (%v, %v)", err0, err3)
 	}
+	// The class grid, a row per class (the shapes' three, two columns each), not a row
+	// of eight samples.
+	if img, err := png.Decode(bytes.NewReader(g0)); err != nil {
+		t.Errorf("sample --guidance 0: %v", err)
+	} else if b := img.Bounds(); b.Dy() <= b.Dx() {
+		t.Errorf("sample of a conditional diffusion model: a %dx%d grid, not a class grid", b.Dx(), b.Dy())
+	}
 	for _, c := range []struct{ ckpt, want string }{{dDir, "conditional"}, {ckpt, "no classifier-free guidance"}} {
 		if out, err := exec.Command(bin, "sample", "--ckpt", c.ckpt, "--guidance", "1").CombinedOutput(); err == nil || !strings.Contains(string(out), c.want) {
 			t.Errorf("sample --guidance of %s: %v\n%s", c.ckpt, err, out)
