@@ -226,9 +226,9 @@ func TestCLISmoke(t *testing.T) {
 	} else if b := img.Bounds(); b.Dy() <= b.Dx() {
 		t.Errorf("sample of a conditional diffusion model: a %dx%d grid, not a class grid", b.Dx(), b.Dy())
 	}
-	for _, c := range []struct{ ckpt, want string }{{dDir, "conditional"}, {ckpt, "no classifier-free guidance"}} {
-		if out, err := exec.Command(bin, "sample", "--ckpt", c.ckpt, "--guidance", "1").CombinedOutput(); err == nil || !strings.Contains(string(out), c.want) {
-			t.Errorf("sample --guidance of %s: %v\n%s", c.ckpt, err, out)
+	for _, c := range []struct{ ckpt, w, want string }{{dDir, "1", "conditional"}, {ckpt, "1", "no classifier-free guidance"}, {cdDir, "-1", "w >= 0"}} {
+		if out, err := exec.Command(bin, "sample", "--ckpt", c.ckpt, "--guidance", c.w).CombinedOutput(); err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("sample --guidance %s of %s: %v\n%s", c.w, c.ckpt, err, out)
 		}
 	}
 	if out, err := exec.Command(bin, "eval", "--ckpt", wDir, "--dataset", "shapes", "--ood", "shapes").CombinedOutput(); err == nil || !strings.Contains(string(out), "no likelihood") {

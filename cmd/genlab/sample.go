@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -130,15 +131,19 @@ func (p classPassProgress) ClassGrid(cols int, seed uint64) ([]float32, error) {
 }
 
 // samplingFlags are --steps and --guidance, the sampling choices of a model that has
-// them (a diffusion model); -1 leaves the model's own.
+// them (a diffusion model); left out (steps -1, guidance nil), the model's own.
 type samplingFlags struct {
 	steps    int
-	guidance float64
+	guidance *float64
 }
 
 func (f *samplingFlags) register(fset *flag.FlagSet) {
 	fset.IntVar(&f.steps, "steps", -1, "a diffusion model: DDIM sampling steps (0: all T ancestral steps; default: the model's)")
-	fset.Float64Var(&f.guidance, "guidance", -1, "a conditional diffusion model: the classifier-free guidance weight w >= 0 (default: the model's)")
+	fset.Func("guidance", "a conditional diffusion model: the classifier-free guidance weight `w` >= 0 (default: the model's)", func(s string) error {
+		w, err := strconv.ParseFloat(s, 64)
+		f.guidance = &w
+		return err
+	})
 }
 
 // apply sets what was given on m: an error when m cannot choose it.
@@ -152,12 +157,12 @@ func (f *samplingFlags) apply(m models.Model) error {
 			return err
 		}
 	}
-	if f.guidance != -1 {
+	if f.guidance != nil {
 		g, ok := m.(models.GuidedSampler)
 		if !ok {
 			return fmt.Errorf("--guidance: a %s has no classifier-free guidance", m.Name())
 		}
-		if err := g.SetGuidance(f.guidance); err != nil {
+		if err := g.SetGuidance(*f.guidance); err != nil {
 			return err
 		}
 	}
