@@ -6,7 +6,7 @@
 #   bash scripts/results.sh sweep   # AE latent-size sweep + linear probes (MNIST)
 #   bash scripts/results.sh beta    # beta-VAE on shapes: MIG against beta
 #   bash scripts/results.sh nll     # conv VAE on binarized MNIST: IW NLL (K=100), FD
-#   bash scripts/results.sh gan     # DCGAN, conditional GAN, WGAN-GP, VAE: Frechet distances (GAN_VAE=0: GANs only)
+#   bash scripts/results.sh gan     # DCGAN, conditional GAN, WGAN-GP, VAE: Frechet distances
 #   bash scripts/results.sh pixelcnn  # gated PixelCNN on binarized MNIST: exact NLL, outliers
 #   bash scripts/results.sh pixelcnn-grey  # PixelCNN on grey Fashion-MNIST, MNIST as outliers, likelihood ratio
 #   bash scripts/results.sh ood     # conv VAEs on MNIST and Fashion-MNIST: outliers by likelihood
@@ -146,12 +146,9 @@ gan)
 		fi
 		# The conv VAE on the same steps (digits and clothes binarized with a Bernoulli
 		# decoder, faces as they are with a Gaussian one); k = 1: the FD is the point here.
-		# GAN_VAE=0 leaves it out (re-measuring the GANs alone).
-		if [ "${GAN_VAE:-1}" != 0 ]; then
-			run "vae-$d" vae --dataset "$d" --arch conv --latent 32 --steps "$s" --seed 1
-			evaluate "vae-$d" --dataset "$d" --k 1 --probe-n 0
-			figure "vae-$d"
-		fi
+		run "vae-$d" vae --dataset "$d" --arch conv --latent 32 --steps "$s" --seed 1
+		evaluate "vae-$d" --dataset "$d" --k 1 --probe-n 0
+		figure "vae-$d"
 		if [ "$d" = mnist ]; then
 			run "wgan-$d" gan --dataset "$d" --loss wgan-gp --steps "$((s / ${WGAN_DIV:-4}))" --seed 1
 			evaluate "wgan-$d" --dataset "$d"

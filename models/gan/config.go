@@ -51,12 +51,9 @@ type Config struct {
 	// is defined per sample and batch statistics make each critic score depend on the
 	// rest of the batch.
 	BatchNorm bool
-	// Init is how the DCGAN players' weights start: blocks.FanInUniform (DefaultConfig's),
-	// PyTorch's default, U(+-1/sqrt(fan-in)) for weights and biases, or "" (blocks.He),
-	// He's normal with zero biases. The uniform start is a sixth of He's variance, and
-	// with it the DCGAN learns faster per step, on both sides of docs/BENCHMARKS.md's
-	// comparison with PyTorch (30 to 40 FD points better at 2,500 steps, seeds 1 and 2).
-	// The MLP players of ToyConfig are always He's.
+	// Init is how the DCGAN players' weights start: "" (or blocks.He), He's normal with
+	// zero biases, or blocks.FanInUniform, PyTorch's default, which the PyTorch peer of
+	// `genlab bench` and scripts/race.sh keeps. The MLP players are always He's.
 	Init blocks.Init
 	// Tanh makes the generator output tanh values in [-1, 1], the range real images are
 	// mapped to before the discriminator sees them (from [0, 1]); off for points.
@@ -86,11 +83,10 @@ type Config struct {
 
 // DefaultConfig is the DCGAN for 28x28 grey images (MNIST, Fashion-MNIST), the model of
 // `genlab bench`'s dcgan: G: z100 -> dense 7x7x128 -> convT k4 s2 64 -> convT k4 s2 1,
-// tanh; D: conv k4 s2 64 -> conv k4 s2 128 -> dense 1. Adam 2e-4, beta1 0.5, batch 64;
-// PyTorch's default initialization.
+// tanh; D: conv k4 s2 64 -> conv k4 s2 128 -> dense 1. Adam 2e-4, beta1 0.5, batch 64.
 func DefaultConfig() Config {
 	return Config{
-		Arch: DCGAN, H: 28, W: 28, C: 1, Noise: 100, Init: blocks.FanInUniform,
+		Arch: DCGAN, H: 28, W: 28, C: 1, Noise: 100,
 		Hidden:       []int{128, 128},
 		GenChannels:  []int{128, 64},
 		DiscChannels: []int{64, 128},

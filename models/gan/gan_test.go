@@ -148,9 +148,9 @@ func trainDiscriminatorAlone(t *testing.T, m *Model, cfg fit.Config, update fit.
 func TestShapesAndRanges(t *testing.T) {
 	faces := ConfigFor(32, 32, 3)
 	faces.BatchNorm = true // sampling runs batch norm on its running averages
-	he := DefaultConfig()
-	he.Init = blocks.He
-	for _, cfg := range []Config{DefaultConfig(), smallDCGAN(3), faces, he} {
+	pytorch := DefaultConfig()
+	pytorch.Init = blocks.FanInUniform
+	for _, cfg := range []Config{DefaultConfig(), smallDCGAN(3), faces, pytorch} {
 		m, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -187,7 +187,7 @@ func TestShapesAndRanges(t *testing.T) {
 		}
 	}
 	for _, bad := range []Config{ToyConfig(2), DefaultConfig()} {
-		bad.Init = blocks.FanInUniform // the MLP players are always He's
+		bad.Init = blocks.FanInUniform
 		if bad.Arch == DCGAN {
 			bad.Init = "xavier"
 		}
