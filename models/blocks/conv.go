@@ -273,6 +273,13 @@ func kernelGradient(x, dy *Node, kh, kw, stride, pt, pb, pl, pr int) *Node {
 //
 // Same padding is not accepted (the output size would be ambiguous): use Pad(p).
 func ConvTranspose2D(y, kernel *Node, stride int, padding Padding, outputPadding int) *Node {
+	return convTranspose2DWith(y, kernel, stride, padding, outputPadding, true)
+}
+
+// convTranspose2DWith is ConvTranspose2D with its col2im summed phase by phase (phases
+// true) or tap by tap at full size (false: the previous formulation, kept for
+// BenchmarkConvTransposeGrad's side-by-side timing).
+func convTranspose2DWith(y, kernel *Node, stride int, padding Padding, outputPadding int, phases bool) *Node {
 	if y.Rank() != 4 || kernel.Rank() != 4 {
 		panic(fmt.Sprintf("blocks.ConvTranspose2D: want y [B,H,W,C] and kernel [kh,kw,Cout,Cin], got %s and %s",
 			y.Shape(), kernel.Shape()))
@@ -299,19 +306,27 @@ func ConvTranspose2D(y, kernel *Node, stride int, padding Padding, outputPadding
 	// of the uncropped output, of size (Hi-1)*stride + kh.
 	fullH, fullW := (hi-1)*stride+kh, (wi-1)*stride+kw
 	zero := ScalarZero(g, y.DType())
+	tap := func(ky, kx int) *Node {
+		return Reshape(Slice(cols, AxisRange(), AxisRange(), AxisRange(), AxisElem(ky*kw+kx), AxisRange()), b, hi, wi, cout)
+	}
 	var full *Node
-	for ky := range kh {
-		for kx := range kw {
-			tap := Reshape(Slice(cols, AxisRange(), AxisRange(), AxisRange(), AxisElem(ky*kw+kx), AxisRange()),
-				b, hi, wi, cout)
-			tap = Pad(tap, zero, PadAxis{},
-				PadAxis{Start: ky, End: kh - 1 - ky, Interior: stride - 1},
-				PadAxis{Start: kx, End: kw - 1 - kx, Interior: stride - 1},
-				PadAxis{})
-			if full == nil {
-				full = tap
-			} else {
-				full = Add(full, tap)
+	if phases && stride > 1 {
+		full = col2imPhases(tap, b, hi, wi, kh, kw, cout, stride, zero)
+		if full.Shape().Dim(1) > fullH || full.Shape().Dim(2) > fullW {
+			full = Slice(full, AxisRange(), AxisRange(0, fullH), AxisRange(0, fullW), AxisRange())
+		}
+	} else {
+		for ky := range kh {
+			for kx := range kw {
+				t := Pad(tap(ky, kx), zero, PadAxis{},
+					PadAxis{Start: ky, End: kh - 1 - ky, Interior: stride - 1},
+					PadAxis{Start: kx, End: kw - 1 - kx, Interior: stride - 1},
+					PadAxis{})
+				if full == nil {
+					full = t
+				} else {
+					full = Add(full, t)
+				}
 			}
 		}
 	}
@@ -329,6 +344,47 @@ func ConvTranspose2D(y, kernel *Node, stride int, padding Padding, outputPadding
 		full = Pad(full, zero, PadAxis{}, PadAxis{}, PadAxis{End: extra}, PadAxis{})
 	}
 	return Slice(full, AxisRange(), AxisRange(pt, pt+ho), AxisRange(pl, pl+wo), AxisRange())
+}
+
+// col2imPhases sums a strided transposed conv's taps into its uncropped output by the
+// output's stride x stride phases: output row i*stride + ky, with ky = py + stride*m, is
+// row i+m of phase py, so each phase is the sum of its own taps shifted by whole rows
+// and columns (pads without interior padding, on a grid stride^2 times smaller than the
+// output), and the phases interleave into the output by two concatenations and
+// reshapes, with no transpose. Tap by tap, every one of the kh*kw taps is padded to the
+// output's full size (a fill of zeros, a strided copy) and added at full size; by
+// phases the pads and adds are stride^2 times smaller. The result has
+// (Hi + ceil(kh/stride) - 1) * stride rows (and likewise columns), at least the
+// uncropped (Hi-1)*stride + kh; the rows past that are zeros.
+func col2imPhases(tap func(ky, kx int) *Node, b, hi, wi, kh, kw, cout, stride int, zero *Node) *Node {
+	mh, mw := (kh+stride-1)/stride, (kw+stride-1)/stride
+	hq, wq := hi+mh-1, wi+mw-1
+	rows := make([]*Node, stride)
+	for py := range stride {
+		cols := make([]*Node, stride)
+		for px := range stride {
+			var phase *Node
+			for m := 0; py+stride*m < kh; m++ {
+				for n := 0; px+stride*n < kw; n++ {
+					t := Pad(tap(py+stride*m, px+stride*n), zero, PadAxis{},
+						PadAxis{Start: m, End: mh - 1 - m}, PadAxis{Start: n, End: mw - 1 - n}, PadAxis{})
+					if phase == nil {
+						phase = t
+					} else {
+						phase = Add(phase, t)
+					}
+				}
+			}
+			if phase == nil { // a kernel smaller than the stride leaves this phase empty
+				phase = BroadcastToDims(zero, b, hq, wq, cout)
+			}
+			cols[px] = phase
+		}
+		// [B, hq, wq, stride*C] is [B, hq, wq*stride, C] with column j*stride + px.
+		rows[py] = Reshape(Concatenate(cols, -1), b, hq, 1, wq*stride, cout)
+	}
+	// [B, hq, stride, W, C] is [B, hq*stride, W, C] with row i*stride + py.
+	return Reshape(Concatenate(rows, 2), b, hq*stride, wq*stride, cout)
 }
 
 // ConvTransposeOutputSize is ConvTranspose2D's spatial output size along one axis.

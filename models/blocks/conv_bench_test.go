@@ -74,6 +74,54 @@ func BenchmarkSameConvGrad(b *testing.B) {
 	}
 }
 
+// BenchmarkConvTransposeGrad times forward + both gradients of stride-2 k4 transposed
+// convs with col2im summed by phases (phases) and tap by tap at full size (taps), in
+// one run: the DCGAN generator's two (7x7x128 -> 14x14x64 -> 28x28x1, batch 64) and the
+// conv VAE decoder's 7x7x64 -> 14x14x32 (batch 128).
+func BenchmarkConvTransposeGrad(b *testing.B) {
+	for _, s := range []struct {
+		name  string
+		batch int
+		dims  [][3]int // [h, w, channels] of each layer's input, then the output's channels
+	}{
+		{"dcgan", 64, [][3]int{{7, 7, 128}, {14, 14, 64}, {28, 28, 1}}},
+		{"vae", 128, [][3]int{{7, 7, 64}, {14, 14, 32}}},
+	} {
+		for _, phases := range []bool{true, false} {
+			name := s.name + "/phases"
+			if !phases {
+				name = s.name + "/taps"
+			}
+			b.Run(name, func(b *testing.B) {
+				be := testBackend(b)
+				f32 := benchValues()
+				in := s.dims[0]
+				inputs := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(f32(s.batch*in[0]*in[1]*in[2]), s.batch, in[0], in[1], in[2])}
+				for i := 1; i < len(s.dims); i++ {
+					cin, cout := s.dims[i-1][2], s.dims[i][2]
+					inputs = append(inputs, tensors.FromFlatDataAndDimensions(f32(16*cout*cin), 4, 4, cout, cin))
+				}
+				exec := graph.MustNewExec(be, func(in []*graph.Node) []*graph.Node {
+					h := in[0]
+					for _, k := range in[1:] {
+						h = convTranspose2DWith(h, k, 2, Explicit(1), 0, phases)
+					}
+					return graph.Gradient(graph.ReduceAllSum(graph.Square(h)), in...)
+				})
+				args := make([]any, len(inputs))
+				for i, t := range inputs {
+					args[i] = t
+				}
+				exec.MustCall(args...)
+				b.ResetTimer()
+				for range b.N {
+					exec.MustCall(args...)
+				}
+			})
+		}
+	}
+}
+
 // benchValues returns a function that draws n values N(0, 0.01), from a fixed seed.
 func benchValues() func(n int) []float32 {
 	rng := rand.New(rand.NewPCG(1, 1))

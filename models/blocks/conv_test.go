@@ -186,7 +186,8 @@ func TestConv2DGradientSweep(t *testing.T) {
 }
 
 // transposeSweep: the same kernels and strides, PyTorch-style symmetric padding 0 to 2
-// and every legal output padding.
+// and every legal output padding; and stride 3, where col2im's phases hold unequal
+// numbers of taps (none, for kernels smaller than the stride).
 func transposeSweep() []struct {
 	convCase
 	op int
@@ -195,7 +196,11 @@ func transposeSweep() []struct {
 		convCase
 		op int
 	}
-	for _, c := range convSweep() {
+	cases := convSweep()
+	for k := 1; k <= 5; k++ {
+		cases = append(cases, convCase{h: 5, w: 4, cin: 2, cout: 3, k: k, stride: 3, pad: Explicit(k / 3)})
+	}
+	for _, c := range cases {
 		if c.pad.Same {
 			continue
 		}
