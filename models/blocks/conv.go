@@ -3,6 +3,7 @@ package blocks
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX's graph-building convention.
@@ -70,13 +71,40 @@ func Conv2D(x, kernel *Node, stride int, padding Padding) *Node {
 	if stride == 1 && kh*kw > 1 && pt < kh && pb < kh && pl < kw && pr < kw {
 		return strideOneConv(x, kernel, pt, pb, pl, pr)
 	}
-	// Strided convs keep the derived gradients. Written out as for strideOneConv (the
-	// patches' gradient without the identity transpose, the kernel's from channel-major
-	// patches), the conv VAE's stride-2 k4 encoder ran no faster (342 and 337 ms against
-	// 318 and 479 ms per step at BenchmarkConvEncoderGrad's shape, on shared cores):
-	// there the kernel gradient's strided gathers cost what the transpose they replace
-	// did.
-	return im2colConv(x, kernel, stride, pt, pb, pl, pr)
+	if stride == 1 {
+		return im2colConv(x, kernel, stride, pt, pb, pl, pr)
+	}
+	return stridedConv(x, kernel, stride, pt, pb, pl, pr, true)
+}
+
+// stridedConv is a strided conv as one im2col matmul with its input gradient written
+// out (written true) as the transposed conv of the output's gradient, the conv's exact
+// adjoint, whose col2im sums by phases (ConvTranspose2D); derived through im2col's
+// strided slices instead (written false, kept for BenchmarkConvEncoderGrad's side-by-
+// side timing), every one of the kh*kw taps is padded back to the input's full size and
+// added at full size. The kernel's gradient stays the matmul's derived one: written out
+// from channel-major patches, as for strideOneConv, the conv VAE's encoder ran no faster
+// (on the pinned backend its strided gathers cost what the transposes they replace did).
+// Built like strideOneConv (identities that record the output's gradient and replace
+// the input's), so second-order gradients still work.
+func stridedConv(x, kernel *Node, stride, pt, pb, pl, pr int, written bool) *Node {
+	if !written {
+		return im2colConv(x, kernel, stride, pt, pb, pl, pr)
+	}
+	h, w := x.Shape().Dim(1), x.Shape().Dim(2)
+	kh, kw := kernel.Shape().Dim(0), kernel.Shape().Dim(1)
+	var dy *Node
+	xi := IdentityWithCustomGradient(x, func(_, _ *Node) *Node {
+		// The rows and columns past the last window are never read; the output padding
+		// gives them back, as zeros.
+		opH, opW := (h+pt+pb-kh)%stride, (w+pl+pr-kw)%stride
+		return convTranspose2DWith(dy, kernel, stride, Padding{Top: pt, Bottom: pb, Left: pl, Right: pr}, opH, opW, byPhasesReversed)
+	})
+	y := im2colConv(xi, kernel, stride, pt, pb, pl, pr)
+	return IdentityWithCustomGradient(y, func(_, v *Node) *Node {
+		dy = v
+		return v
+	})
 }
 
 // im2colConv is Conv2D as one matmul: the padded input's kh*kw strided views side by
@@ -273,13 +301,31 @@ func kernelGradient(x, dy *Node, kh, kw, stride, pt, pb, pl, pr int) *Node {
 //
 // Same padding is not accepted (the output size would be ambiguous): use Pad(p).
 func ConvTranspose2D(y, kernel *Node, stride int, padding Padding, outputPadding int) *Node {
-	return convTranspose2DWith(y, kernel, stride, padding, outputPadding, true)
+	return convTranspose2DWith(y, kernel, stride, padding, outputPadding, outputPadding, byPhases)
 }
 
-// convTranspose2DWith is ConvTranspose2D with its col2im summed phase by phase (phases
-// true) or tap by tap at full size (false: the previous formulation, kept for
-// BenchmarkConvTransposeGrad's side-by-side timing).
-func convTranspose2DWith(y, kernel *Node, stride int, padding Padding, outputPadding int, phases bool) *Node {
+// col2im is how a transposed conv sums its taps into the output.
+type col2im int
+
+const (
+	// byPhases sums each of the output's stride x stride phases from its own taps
+	// (col2imPhases), each pixel's taps in the order (ky, kx) ascending: the order the
+	// tap-by-tap sum adds them, so both give the same bits.
+	byPhases col2im = iota
+	// byPhasesReversed is byPhases with each pixel's taps added in descending order:
+	// the order GoMLX's reverse pass accumulates im2col's tap gradients (the taps'
+	// slices were built ascending and are visited last first), so a strided conv's
+	// input gradient written out this way gives the derived one's bits.
+	byPhasesReversed
+	// byTaps pads every tap to the output's full size and adds them in (ky, kx)
+	// order: the previous formulation, kept for BenchmarkConvTransposeGrad.
+	byTaps
+)
+
+// convTranspose2DWith is ConvTranspose2D with an output padding per axis (opH rows,
+// opW columns: a strided conv's input gradient needs its input's size back) and its
+// col2im summed as sum says.
+func convTranspose2DWith(y, kernel *Node, stride int, padding Padding, opH, opW int, sum col2im) *Node {
 	if y.Rank() != 4 || kernel.Rank() != 4 {
 		panic(fmt.Sprintf("blocks.ConvTranspose2D: want y [B,H,W,C] and kernel [kh,kw,Cout,Cin], got %s and %s",
 			y.Shape(), kernel.Shape()))
@@ -287,9 +333,9 @@ func convTranspose2DWith(y, kernel *Node, stride int, padding Padding, outputPad
 	if padding.Same {
 		panic("blocks.ConvTranspose2D: Same padding is ambiguous for a transposed conv; use Explicit(p) and outputPadding")
 	}
-	if stride < 1 || outputPadding < 0 || outputPadding >= stride {
-		panic(fmt.Sprintf("blocks.ConvTranspose2D: need stride >= 1 and 0 <= outputPadding < stride, got %d and %d",
-			stride, outputPadding))
+	if stride < 1 || opH < 0 || opH >= stride || opW < 0 || opW >= stride {
+		panic(fmt.Sprintf("blocks.ConvTranspose2D: need stride >= 1 and 0 <= outputPadding < stride, got %d and %d, %d",
+			stride, opH, opW))
 	}
 	b, hi, wi, cy := y.Shape().Dim(0), y.Shape().Dim(1), y.Shape().Dim(2), y.Shape().Dim(3)
 	kh, kw, cout, kcy := kernel.Shape().Dim(0), kernel.Shape().Dim(1), kernel.Shape().Dim(2), kernel.Shape().Dim(3)
@@ -310,8 +356,8 @@ func convTranspose2DWith(y, kernel *Node, stride int, padding Padding, outputPad
 		return Reshape(Slice(cols, AxisRange(), AxisRange(), AxisRange(), AxisElem(ky*kw+kx), AxisRange()), b, hi, wi, cout)
 	}
 	var full *Node
-	if phases && stride > 1 {
-		full = col2imPhases(tap, b, hi, wi, kh, kw, cout, stride, zero)
+	if sum != byTaps && stride > 1 {
+		full = col2imPhases(tap, b, hi, wi, kh, kw, cout, stride, zero, sum == byPhasesReversed)
 		if full.Shape().Dim(1) > fullH || full.Shape().Dim(2) > fullW {
 			full = Slice(full, AxisRange(), AxisRange(0, fullH), AxisRange(0, fullW), AxisRange())
 		}
@@ -333,14 +379,14 @@ func convTranspose2DWith(y, kernel *Node, stride int, padding Padding, outputPad
 	// Crop the padding (it is what the forward conv added) and add output padding at the
 	// end, where the forward conv would have ignored the extra rows and columns.
 	pt, pb, pl, pr := padding.Top, padding.Bottom, padding.Left, padding.Right
-	ho, wo := fullH-pt-pb+outputPadding, fullW-pl-pr+outputPadding
+	ho, wo := fullH-pt-pb+opH, fullW-pl-pr+opW
 	if ho < 1 || wo < 1 {
 		panic(fmt.Sprintf("blocks.ConvTranspose2D: padding %+v leaves an empty output", padding))
 	}
-	if extra := outputPadding - pb; extra > 0 {
+	if extra := opH - pb; extra > 0 {
 		full = Pad(full, zero, PadAxis{}, PadAxis{End: extra}, PadAxis{}, PadAxis{})
 	}
-	if extra := outputPadding - pr; extra > 0 {
+	if extra := opW - pr; extra > 0 {
 		full = Pad(full, zero, PadAxis{}, PadAxis{}, PadAxis{End: extra}, PadAxis{})
 	}
 	return Slice(full, AxisRange(), AxisRange(pt, pt+ho), AxisRange(pl, pl+wo), AxisRange())
@@ -355,24 +401,33 @@ func convTranspose2DWith(y, kernel *Node, stride int, padding Padding, outputPad
 // output's full size (a fill of zeros, a strided copy) and added at full size; by
 // phases the pads and adds are stride^2 times smaller. The result has
 // (Hi + ceil(kh/stride) - 1) * stride rows (and likewise columns), at least the
-// uncropped (Hi-1)*stride + kh; the rows past that are zeros.
-func col2imPhases(tap func(ky, kx int) *Node, b, hi, wi, kh, kw, cout, stride int, zero *Node) *Node {
+// uncropped (Hi-1)*stride + kh; the rows past that are zeros. Each pixel's taps are
+// added in (ky, kx) order, ascending or (reversed) descending.
+func col2imPhases(tap func(ky, kx int) *Node, b, hi, wi, kh, kw, cout, stride int, zero *Node, reversed bool) *Node {
 	mh, mw := (kh+stride-1)/stride, (kw+stride-1)/stride
 	hq, wq := hi+mh-1, wi+mw-1
 	rows := make([]*Node, stride)
 	for py := range stride {
 		cols := make([]*Node, stride)
 		for px := range stride {
-			var phase *Node
+			var shifts [][2]int // (m, n) of the phase's taps, in the order they are added
 			for m := 0; py+stride*m < kh; m++ {
 				for n := 0; px+stride*n < kw; n++ {
-					t := Pad(tap(py+stride*m, px+stride*n), zero, PadAxis{},
-						PadAxis{Start: m, End: mh - 1 - m}, PadAxis{Start: n, End: mw - 1 - n}, PadAxis{})
-					if phase == nil {
-						phase = t
-					} else {
-						phase = Add(phase, t)
-					}
+					shifts = append(shifts, [2]int{m, n})
+				}
+			}
+			if reversed {
+				slices.Reverse(shifts)
+			}
+			var phase *Node
+			for _, mn := range shifts {
+				m, n := mn[0], mn[1]
+				t := Pad(tap(py+stride*m, px+stride*n), zero, PadAxis{},
+					PadAxis{Start: m, End: mh - 1 - m}, PadAxis{Start: n, End: mw - 1 - n}, PadAxis{})
+				if phase == nil {
+					phase = t
+				} else {
+					phase = Add(phase, t)
 				}
 			}
 			if phase == nil { // a kernel smaller than the stride leaves this phase empty

@@ -32,6 +32,9 @@ func BenchmarkConvEncoderGrad(b *testing.B) {
 	b.Run("genlab_im2col", func(b *testing.B) {
 		benchConvGrad(b, func(x, k *graph.Node) *graph.Node { return Conv2D(x, k, 2, Explicit(1)) })
 	})
+	b.Run("genlab_im2col_derived", func(b *testing.B) {
+		benchConvGrad(b, func(x, k *graph.Node) *graph.Node { return stridedConv(x, k, 2, 1, 1, 1, 1, false) })
+	})
 	b.Run("gomlx_convolve", func(b *testing.B) {
 		benchConvGrad(b, func(x, k *graph.Node) *graph.Node {
 			return graph.Convolve(x, k).StridePerAxis(2, 2).PaddingPerDim([][2]int{{1, 1}, {1, 1}}).Done()
@@ -87,9 +90,9 @@ func BenchmarkConvTransposeGrad(b *testing.B) {
 		{"dcgan", 64, [][3]int{{7, 7, 128}, {14, 14, 64}, {28, 28, 1}}},
 		{"vae", 128, [][3]int{{7, 7, 64}, {14, 14, 32}}},
 	} {
-		for _, phases := range []bool{true, false} {
+		for _, sum := range []col2im{byPhases, byTaps} {
 			name := s.name + "/phases"
-			if !phases {
+			if sum == byTaps {
 				name = s.name + "/taps"
 			}
 			b.Run(name, func(b *testing.B) {
@@ -104,7 +107,7 @@ func BenchmarkConvTransposeGrad(b *testing.B) {
 				exec := graph.MustNewExec(be, func(in []*graph.Node) []*graph.Node {
 					h := in[0]
 					for _, k := range in[1:] {
-						h = convTranspose2DWith(h, k, 2, Explicit(1), 0, phases)
+						h = convTranspose2DWith(h, k, 2, Explicit(1), 0, 0, sum)
 					}
 					return graph.Gradient(graph.ReduceAllSum(graph.Square(h)), in...)
 				})
