@@ -98,7 +98,7 @@ func stridedConv(x, kernel *Node, stride, pt, pb, pl, pr int, written bool) *Nod
 		// The rows and columns past the last window are never read; the output padding
 		// gives them back, as zeros.
 		opH, opW := (h+pt+pb-kh)%stride, (w+pl+pr-kw)%stride
-		return convTranspose2DWith(dy, kernel, stride, Padding{Top: pt, Bottom: pb, Left: pl, Right: pr}, opH, opW, byPhasesReversed)
+		return convTranspose2DWith(dy, kernel, stride, Padding{Top: pt, Bottom: pb, Left: pl, Right: pr}, opH, opW, asConvGradient)
 	})
 	y := im2colConv(xi, kernel, stride, pt, pb, pl, pr)
 	return IdentityWithCustomGradient(y, func(_, v *Node) *Node {
@@ -312,11 +312,15 @@ const (
 	// (col2imPhases), each pixel's taps in the order (ky, kx) ascending: the order the
 	// tap-by-tap sum adds them, so both give the same bits.
 	byPhases col2im = iota
-	// byPhasesReversed is byPhases with each pixel's taps added in descending order:
-	// the order GoMLX's reverse pass accumulates im2col's tap gradients (the taps'
-	// slices were built ascending and are visited last first), so a strided conv's
-	// input gradient written out this way gives the derived one's bits.
-	byPhasesReversed
+	// asConvGradient computes the same operations GoMLX's reverse pass derives for a
+	// strided conv's input gradient, but for the col2im: the taps from the kernel as
+	// it lies ([kh*kw*Cout, Cy], contracted over its last axis, the matmul gradient's
+	// layout, whose kernels round differently from the transposed kernel's on small
+	// matmuls), and by phases with each pixel's taps added in descending order, the
+	// order the reverse pass accumulates im2col's tap gradients (the taps' slices were
+	// built ascending and are visited last first). So the written gradient has the
+	// derived one's bits (TestStridedConvGradientBits).
+	asConvGradient
 	// byTaps pads every tap to the output's full size and adds them in (ky, kx)
 	// order: the previous formulation, kept for BenchmarkConvTransposeGrad.
 	byTaps
@@ -345,8 +349,13 @@ func convTranspose2DWith(y, kernel *Node, stride int, padding Padding, opH, opW 
 	g := y.Graph()
 	// cols[b, i, j, ky, kx, c] = sum_cy y[b, i, j, cy] * K[ky, kx, c, cy]: a matmul with
 	// exactly the transposed conv's FLOPs (no multiplications by inserted zeros).
-	kmat := Transpose(Reshape(kernel, kh*kw*cout, cy), 0, 1) // [Cy, kh*kw*Cout]
-	cols := MatMul(Reshape(y, b*hi*wi, cy), kmat)
+	var cols *Node
+	if sum == asConvGradient {
+		cols = DotGeneral(Reshape(y, b*hi*wi, cy), []int{1}, nil, Reshape(kernel, kh*kw*cout, cy), []int{1}, nil)
+	} else {
+		kmat := Transpose(Reshape(kernel, kh*kw*cout, cy), 0, 1) // [Cy, kh*kw*Cout]
+		cols = MatMul(Reshape(y, b*hi*wi, cy), kmat)
+	}
 	cols = Reshape(cols, b, hi, wi, kh*kw, cout)
 	// col2im: tap (ky, kx) of input pixel (i, j) lands on output (i*stride+ky, j*stride+kx)
 	// of the uncropped output, of size (Hi-1)*stride + kh.
@@ -357,7 +366,7 @@ func convTranspose2DWith(y, kernel *Node, stride int, padding Padding, opH, opW 
 	}
 	var full *Node
 	if sum != byTaps && stride > 1 {
-		full = col2imPhases(tap, b, hi, wi, kh, kw, cout, stride, zero, sum == byPhasesReversed)
+		full = col2imPhases(tap, b, hi, wi, kh, kw, cout, stride, zero, sum == asConvGradient)
 		if full.Shape().Dim(1) > fullH || full.Shape().Dim(2) > fullW {
 			full = Slice(full, AxisRange(), AxisRange(0, fullH), AxisRange(0, fullW), AxisRange())
 		}

@@ -253,3 +253,81 @@ func TestConvTranspose2DGradientSweep(t *testing.T) {
 			[]int{2, c.h, c.w, c.cout}, []int{c.k, c.k, c.cin, c.cout}, rng)
 	}
 }
+
+// TestStridedConvGradientBits: the strided conv's written input gradient (the transposed
+// conv of the output's gradient, by phases) equals, bit for bit in float32, the one
+// GoMLX derives through im2col's slices, so the trained weights, and the README's
+// numbers, did not move when it was written out; and so does the kernel's.
+func TestStridedConvGradientBits(t *testing.T) {
+	be := testBackend(t)
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, c := range []convCase{
+		{h: 14, w: 14, cin: 3, cout: 5, k: 4, stride: 2, pad: Explicit(1)},
+		{h: 7, w: 6, cin: 2, cout: 3, k: 3, stride: 2, pad: Same},
+		{h: 9, w: 8, cin: 2, cout: 2, k: 5, stride: 2, pad: Valid},
+		{h: 10, w: 11, cin: 3, cout: 4, k: 4, stride: 3, pad: Explicit(1)},
+		{h: 8, w: 8, cin: 2, cout: 2, k: 2, stride: 3, pad: Valid},
+	} {
+		pt, pb := c.pad.resolve(0, c.h, c.k, c.stride)
+		pl, pr := c.pad.resolve(1, c.w, c.k, c.stride)
+		x := tensors.FromFlatDataAndDimensions(f32(randSlice(rng, 3*c.h*c.w*c.cin)), 3, c.h, c.w, c.cin)
+		k := tensors.FromFlatDataAndDimensions(f32(randSlice(rng, c.k*c.k*c.cin*c.cout)), c.k, c.k, c.cin, c.cout)
+		grads := func(written bool) [][]float32 {
+			outs := graph.MustExecOnceN(be, func(x, k *graph.Node) []*graph.Node {
+				y := stridedConv(x, k, c.stride, pt, pb, pl, pr, written)
+				// A loss whose gradient differs at every output, so every tap carries a value.
+				loss := graph.ReduceAllSum(graph.Mul(graph.Square(y), graph.Sin(y)))
+				return graph.Gradient(loss, x, k)
+			}, x, k)
+			return [][]float32{tensors.MustCopyFlatData[float32](outs[0]), tensors.MustCopyFlatData[float32](outs[1])}
+		}
+		got, want := grads(true), grads(false)
+		for i, what := range []string{"input", "kernel"} {
+			for j := range want[i] {
+				if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
+					t.Fatalf("%s: %s gradient [%d] = %g written, %g derived", c, what, j, got[i][j], want[i][j])
+				}
+			}
+		}
+	}
+}
+
+func f32(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+// TestConvTransposePhasesBits: ConvTranspose2D's col2im by phases gives, bit for bit in
+// float32, what the tap-by-tap sum gave (forward and both gradients), for every
+// configuration of the sweep.
+func TestConvTransposePhasesBits(t *testing.T) {
+	be := testBackend(t)
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, c := range transposeSweep() {
+		y := tensors.FromFlatDataAndDimensions(f32(randSlice(rng, 2*c.h*c.w*c.cout)), 2, c.h, c.w, c.cout)
+		k := tensors.FromFlatDataAndDimensions(f32(randSlice(rng, c.k*c.k*c.cin*c.cout)), c.k, c.k, c.cin, c.cout)
+		run := func(sum col2im) [][]float32 {
+			outs := graph.MustExecOnceN(be, func(y, k *graph.Node) []*graph.Node {
+				out := convTranspose2DWith(y, k, c.stride, c.pad, c.op, c.op, sum)
+				g := graph.Gradient(graph.ReduceAllSum(graph.Mul(graph.Square(out), graph.Sin(out))), y, k)
+				return []*graph.Node{out, g[0], g[1]}
+			}, y, k)
+			res := make([][]float32, len(outs))
+			for i, o := range outs {
+				res[i] = tensors.MustCopyFlatData[float32](o)
+			}
+			return res
+		}
+		got, want := run(byPhases), run(byTaps)
+		for i, what := range []string{"output", "y gradient", "kernel gradient"} {
+			for j := range want[i] {
+				if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
+					t.Fatalf("%s op%d: %s [%d] = %g by phases, %g tap by tap", c, c.op, what, j, got[i][j], want[i][j])
+				}
+			}
+		}
+	}
+}
