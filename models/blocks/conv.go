@@ -312,9 +312,9 @@ const (
 	// (col2imPhases), each pixel's taps in the order (ky, kx) ascending: the order the
 	// tap-by-tap sum adds them, so both give the same bits.
 	byPhases col2im = iota
-	// asConvGradient computes the same operations GoMLX's reverse pass derives for a
-	// strided conv's input gradient, but for the col2im: the taps from the kernel as
-	// it lies ([kh*kw*Cout, Cy], contracted over its last axis, the matmul gradient's
+	// asConvGradient computes a strided conv's input gradient with the operations
+	// GoMLX's reverse pass derives for it, except that the col2im goes by phases: the
+	// taps from the kernel as it lies ([kh*kw*Cout, Cy], contracted over its last axis, the matmul gradient's
 	// layout, whose kernels round differently from the transposed kernel's on small
 	// matmuls), and by phases with each pixel's taps added in descending order, the
 	// order the reverse pass accumulates im2col's tap gradients (the taps' slices were
