@@ -322,7 +322,8 @@ const (
 	// derived one's bits (TestStridedConvGradientBits).
 	asConvGradient
 	// byTaps pads every tap to the output's full size and adds them in (ky, kx)
-	// order: the previous formulation, kept for BenchmarkConvTransposeGrad.
+	// order, with the gradients derived: the previous formulation, kept for
+	// BenchmarkConvTransposeGrad and as TestConvTransposePhasesBits' reference.
 	byTaps
 )
 
@@ -347,14 +348,41 @@ func convTranspose2DWith(y, kernel *Node, stride int, padding Padding, opH, opW 
 		panic(fmt.Sprintf("blocks.ConvTranspose2D: y has %d channels but kernel %s expects %d", cy, kernel.Shape(), kcy))
 	}
 	g := y.Graph()
+	// The gradients of y and the kernel are written out (byPhases, the public
+	// ConvTranspose2D): derived, cols' gradient is assembled from its kh*kw taps'
+	// gradients, each padded back to cols' whole size (kh*kw times the tap's) and added
+	// at that size, kh*kw times the work of the tap's own. Written, cols' gradient is the
+	// output gradient's im2col patches (the same values: col2im only moves and adds), and
+	// the two gradients are the matmuls the derived ones end in, on the same operands in
+	// the same order, so they have the same bits (TestConvTransposePhasesBits). Built
+	// like strideOneConv, so second-order gradients still work.
+	written := sum == byPhases
+	var dz, dcols *Node
+	colsGradient := func() *Node { // [B*Hi*Wi, kh*kw*Cout], built once for both
+		if dcols == nil {
+			dcols = Reshape(convTransposeColsGradient(dz, kh, kw, stride, padding, opH, opW), b*hi*wi, kh*kw*cout)
+		}
+		return dcols
+	}
+	yIn, kernelIn := y, kernel
+	if written {
+		yIn = IdentityWithCustomGradient(y, func(_, _ *Node) *Node {
+			kmat := Transpose(Reshape(kernel, kh*kw*cout, cy), 0, 1)
+			return Reshape(DotGeneral(colsGradient(), []int{1}, nil, kmat, []int{1}, nil), b, hi, wi, cy)
+		})
+		kernelIn = IdentityWithCustomGradient(kernel, func(_, _ *Node) *Node {
+			dk := DotGeneral(colsGradient(), []int{0}, nil, Reshape(y, b*hi*wi, cy), []int{0}, nil) // [kh*kw*Cout, Cy]
+			return Reshape(dk, kh, kw, cout, cy)
+		})
+	}
 	// cols[b, i, j, ky, kx, c] = sum_cy y[b, i, j, cy] * K[ky, kx, c, cy]: a matmul with
 	// exactly the transposed conv's FLOPs (no multiplications by inserted zeros).
 	var cols *Node
 	if sum == asConvGradient {
-		cols = DotGeneral(Reshape(y, b*hi*wi, cy), []int{1}, nil, Reshape(kernel, kh*kw*cout, cy), []int{1}, nil)
+		cols = DotGeneral(Reshape(yIn, b*hi*wi, cy), []int{1}, nil, Reshape(kernelIn, kh*kw*cout, cy), []int{1}, nil)
 	} else {
-		kmat := Transpose(Reshape(kernel, kh*kw*cout, cy), 0, 1) // [Cy, kh*kw*Cout]
-		cols = MatMul(Reshape(y, b*hi*wi, cy), kmat)
+		kmat := Transpose(Reshape(kernelIn, kh*kw*cout, cy), 0, 1) // [Cy, kh*kw*Cout]
+		cols = MatMul(Reshape(yIn, b*hi*wi, cy), kmat)
 	}
 	cols = Reshape(cols, b, hi, wi, kh*kw, cout)
 	// col2im: tap (ky, kx) of input pixel (i, j) lands on output (i*stride+ky, j*stride+kx)
@@ -398,7 +426,26 @@ func convTranspose2DWith(y, kernel *Node, stride int, padding Padding, opH, opW 
 	if extra := opW - pr; extra > 0 {
 		full = Pad(full, zero, PadAxis{}, PadAxis{}, PadAxis{End: extra}, PadAxis{})
 	}
-	return Slice(full, AxisRange(), AxisRange(pt, pt+ho), AxisRange(pl, pl+wo), AxisRange())
+	out := Slice(full, AxisRange(), AxisRange(pt, pt+ho), AxisRange(pl, pl+wo), AxisRange())
+	if !written {
+		return out
+	}
+	return IdentityWithCustomGradient(out, func(_, v *Node) *Node {
+		dz = v
+		return v
+	})
+}
+
+// convTransposeColsGradient is the gradient of a transposed conv's cols ([B, Hi, Wi,
+// kh*kw*Cout]) given its output's, dz: tap (ky, kx) of input pixel (i, j) was added to
+// the uncropped output at (i*stride+ky, j*stride+kx), so its gradient is dz there (zero
+// where the crop cut it off): the patches of dz padded back to the uncropped size,
+// im2col's. Rows and columns the output padding added past the uncropped output (fewer
+// than the stride) lie past the last patch, which im2col never reads.
+func convTransposeColsGradient(dz *Node, kh, kw, stride int, padding Padding, opH, opW int) *Node {
+	patches, _, _ := im2col(dz, kh, kw, stride,
+		padding.Top, max(padding.Bottom-opH, 0), padding.Left, max(padding.Right-opW, 0))
+	return patches
 }
 
 // col2imPhases sums a strided transposed conv's taps into its uncropped output by the

@@ -78,8 +78,9 @@ func BenchmarkSameConvGrad(b *testing.B) {
 }
 
 // BenchmarkConvTransposeGrad times forward + both gradients of stride-2 k4 transposed
-// convs with col2im summed by phases (phases) and tap by tap at full size (taps), in
-// one run: the DCGAN generator's two (7x7x128 -> 14x14x64 -> 28x28x1, batch 64) and the
+// convs as ConvTranspose2D computes them (phases: col2im by phases, gradients written
+// out) and as it did before (taps: tap by tap at full size, gradients derived), in one
+// run: the DCGAN generator's two (7x7x128 -> 14x14x64 -> 28x28x1, batch 64) and the
 // conv VAE decoder's 7x7x64 -> 14x14x32 (batch 128).
 func BenchmarkConvTransposeGrad(b *testing.B) {
 	for _, s := range []struct {

@@ -300,9 +300,9 @@ func f32(v []float64) []float32 {
 	return out
 }
 
-// TestConvTransposePhasesBits: ConvTranspose2D's col2im by phases gives, bit for bit in
-// float32, what the tap-by-tap sum gave (forward and both gradients), for every
-// configuration of the sweep.
+// TestConvTransposePhasesBits: ConvTranspose2D (col2im by phases, gradients written
+// out) gives, bit for bit in float32, what the tap-by-tap sum with derived gradients
+// gave (forward and both gradients), for every configuration of the sweep.
 func TestConvTransposePhasesBits(t *testing.T) {
 	be := testBackend(t)
 	rng := rand.New(rand.NewPCG(11, 12))
