@@ -31,17 +31,20 @@ class MLPVAE(nn.Module):
 class ConvVAE(nn.Module):
     # genlab's conv VAE (ae.ConvBody and DecoderLogits): one stride-2 conv per entry of
     # channels, kernel 4 on an even input and 3 on an odd one (28 -> 14 -> 7 -> 4 -> 2
-    # for four), LeakyReLU 0.01, a dense code of z; mirrored with transposed convs.
-    # channels (32, 64) is the bench case; (32, 64, 64, 128) the command's default.
-    def __init__(self, z=16, channels=(32, 64), side=28):
+    # for four), LeakyReLU 0.3 (GoMLX's activation.LeakyRelu, which ae.ConvBody calls),
+    # a dense code of z; mirrored with transposed convs. channels (32, 64) is the bench
+    # case; (32, 64, 64, 128) the command's default. Until 2026-12-03 this peer used 0.01,
+    # not genlab's slope, so the races before then ran a different model (BENCHMARKS.md).
+    def __init__(self, z=16, channels=(32, 64), side=28, leak=0.3):
         super().__init__()
+        self.leak = leak
         sizes = [side]
         for _ in channels:
             sizes.append((sizes[-1] + 1) // 2)
         kernel = lambda n: 4 if n % 2 == 0 else 3
         layers, cin = [], 1
         for i, c in enumerate(channels):
-            layers += [nn.Conv2d(cin, c, kernel(sizes[i]), 2, 1), nn.LeakyReLU(0.01)]
+            layers += [nn.Conv2d(cin, c, kernel(sizes[i]), 2, 1), nn.LeakyReLU(leak)]
             cin = c
         self.enc = nn.Sequential(*layers, nn.Flatten())
         self.top = (channels[-1], sizes[-1])
@@ -52,12 +55,12 @@ class ConvVAE(nn.Module):
         for i in reversed(range(len(channels))):
             up.append(nn.ConvTranspose2d(channels[i], channels[i - 1] if i > 0 else 1, kernel(sizes[i]), 2, 1))
             if i > 0:
-                up.append(nn.LeakyReLU(0.01))
+                up.append(nn.LeakyReLU(leak))
         self.up = nn.Sequential(*up)
 
     def decode(self, z):
         c, s = self.top
-        return self.up(F.leaky_relu(self.project(z), 0.01).view(-1, c, s, s))
+        return self.up(F.leaky_relu(self.project(z), self.leak).view(-1, c, s, s))
 
 
 def vae_step(model, opt, x):
@@ -649,9 +652,11 @@ def iw_nll(model, x, k, chunk=50):
     return nll / len(x), elbo / len(x)
 
 
-def he_init(net):
-    # genlab's default initialization (blocks.He): weights N(0, 2/fan_in), biases 0, the
-    # fan-in of a transposed conv being the taps each output sums (Cin*k*k/stride^2).
+def he_init(net, gains=None):
+    # genlab's default initialization (blocks.He): weights N(0, gain^2 * 2/fan_in), biases
+    # 0, the fan-in of a transposed conv being the taps each output sums (Cin*k*k/stride^2);
+    # gains maps a module to its gain (blocks.ConvT.Gain), 1 for the others.
+    gains = gains or {}
     for m in net.modules():
         if isinstance(m, nn.Linear):
             fan = m.in_features
@@ -662,7 +667,7 @@ def he_init(net):
         else:
             continue
         with torch.no_grad():
-            m.weight.normal_(0, math.sqrt(2 / fan))
+            m.weight.normal_(0, gains.get(m, 1.0) * math.sqrt(2 / fan))
             m.bias.zero_()
 
 
@@ -682,7 +687,9 @@ def race(a):
                 yield x[perm[i:i + b]]
 
     if a.race == "conv_vae":
-        model = ConvVAE(z=16, channels=(32, 64, 64, 128))
+        model = ConvVAE(z=16, channels=(32, 64, 64, 128), leak=a.leak)
+        if a.init == "he":
+            he_init(model, {model.up[-1]: 0.1})  # ae.DecoderLogits: the output layer's gain 0.1
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         step, it = (lambda xb: vae_step(model, opt, torch.bernoulli(xb))), batches(128)  # dynamic binarization
     else:
@@ -698,7 +705,7 @@ def race(a):
         if (a.race_steps and steps >= a.race_steps) or (not a.race_steps and time.perf_counter() - t0 >= a.seconds):
             break
     wall = time.perf_counter() - t0
-    res = {"model": a.race, "init": a.init, "steps": steps, "seconds": wall, "steps_per_s": steps / wall, "loss_last": last,
+    res = {"model": a.race, "init": a.init, "leak": a.leak if a.race == "conv_vae" else None, "steps": steps, "seconds": wall, "steps_per_s": steps / wall, "loss_last": last,
            "settings": "torch %s, torch.set_num_threads(%d), BLAS %s" % (torch.__version__, torch.get_num_threads(), blas())}
     t1 = time.perf_counter()
     if a.race == "conv_vae":
@@ -727,7 +734,9 @@ def main():
     p.add_argument("--seconds", type=float, default=600)
     p.add_argument("--race-steps", type=int, default=0, help="stop after this many steps instead of --seconds (a comparison at equal steps)")
     p.add_argument("--init", choices=["default", "he"], default="default",
-                   help="dcgan: PyTorch's default initialization (genlab's --set Init=pytorch), or genlab's default He")
+                   help="PyTorch's default initialization (genlab's --set Init=pytorch), or genlab's default He")
+    p.add_argument("--leak", type=float, default=0.3,
+                   help="conv_vae: the LeakyReLU slope (genlab's 0.3; the races before 2026-12-03 ran 0.01)")
     p.add_argument("--data", help="genlab's data directory (its mnist/ IDX files)")
     p.add_argument("--scored", help="conv_vae: the test images genlab scored (.npy from genlab eval --scored-out)")
     p.add_argument("--k", type=int, default=100, help="conv_vae: importance samples of the NLL")

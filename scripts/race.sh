@@ -6,7 +6,12 @@
 # same way: the VAE by its importance-weighted test NLL (K = 100) on the same 2,000 test
 # digits binarized once (genlab writes them, the peer reads them), the DCGAN by the
 # Frechet distance of 10,000 samples in the features of the lab's MNIST classifier,
-# beside the floor (the peer writes its samples, genlab scores them).
+# beside the floor (the peer writes its samples, genlab scores them). The peer builds
+# genlab's models as the command's defaults make them: He-initialized (peer.py --init
+# he; PyTorch's own default starts another model, which learns at another rate per step)
+# and the conv VAE's LeakyReLU at GoMLX's slope 0.3 (peer.py's default --leak). Races
+# before 2026-12-03 ran the peer's PyTorch initialization and, for the VAE, slope 0.01
+# (docs/BENCHMARKS.md).
 #
 #   bash scripts/race.sh [MINUTES [MODEL...]]   # default 10, conv_vae dcgan: about 50 minutes on 2 cores
 #   bash scripts/race.sh 10 dcgan               # one model: about 27 minutes
@@ -100,7 +105,7 @@ race_conv_vae() {
 	steps=$(trained)
 	genlab eval --ckpt "$out/vae" --dataset mnist --n 2000 --k 100 --fd-n 0 --probe-n 0 --scored-out "$out/test-binary.npy" >/dev/null
 	nll=$(metric nll_iw)
-	peer conv_vae --scored "$out/test-binary.npy" --k 100 >/dev/null
+	peer conv_vae --init he --scored "$out/test-binary.npy" --k 100 >/dev/null
 	{
 		echo "race model=conv_vae side=genlab minutes=$minutes steps=$steps nll_iw=$nll"
 		echo "race model=conv_vae side=pytorch minutes=$minutes steps=$(json steps) nll_iw=$(printf %.3f "$(json nll_iw)")"
@@ -115,7 +120,7 @@ race_dcgan() {
 	steps=$(trained)
 	genlab eval --ckpt "$out/dcgan" --dataset mnist --probe-n 0 >/dev/null
 	fd=$(metric fd) floor=$(metric fd_floor)
-	peer dcgan --samples "$out/peer-dcgan.npy" --n 10000 >/dev/null
+	peer dcgan --init he --samples "$out/peer-dcgan.npy" --n 10000 >/dev/null
 	local peer_steps
 	peer_steps=$(json steps)
 	genlab eval --samples "$out/peer-dcgan.npy" --dataset mnist >/dev/null

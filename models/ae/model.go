@@ -36,19 +36,24 @@ func (m *Model) EncoderFeatures(scope *model.Scope, x *graph.Node) *graph.Node {
 	if c.Arch == MLP {
 		return blocks.MLP(scope, x, c.Hidden, activation.TypeRelu)
 	}
-	return ConvBody(scope, x, c.Channels)
+	return ConvBodyInit(scope, x, c.Channels, c.Init)
 }
 
 // ConvBody is the conv encoder's body: one stride-2 conv with a leaky ReLU per entry of
 // channels, flattened to [B, F]. The face detector reads its logit off the same body,
 // so that it and the DB-VAE built on this encoder differ in their training only.
 func ConvBody(scope *model.Scope, x *graph.Node, channels []int) *graph.Node {
+	return ConvBodyInit(scope, x, channels, "")
+}
+
+// ConvBodyInit is ConvBody with its convs initialized by init (Config.Init).
+func ConvBodyInit(scope *model.Scope, x *graph.Node, channels []int, init blocks.Init) *graph.Node {
 	hs, ws := blocks.HalvingSizes(x.Shape().Dim(1), len(channels)), blocks.HalvingSizes(x.Shape().Dim(2), len(channels))
 	for i, ch := range channels {
 		if blocks.HalvingKernel(hs[i]) != blocks.HalvingKernel(ws[i]) {
 			panic(fmt.Sprintf("ae: conv layer %d: input %dx%d mixes odd and even sizes", i, hs[i], ws[i]))
 		}
-		x = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Padding: blocks.Explicit(1)}.
+		x = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Padding: blocks.Explicit(1), Init: init}.
 			Apply(scope.In("conv_%d", i), x)
 		x = activation.Apply(activation.TypeLeakyRelu, x)
 	}
@@ -73,7 +78,7 @@ func (m *Model) DecoderLogits(scope *model.Scope, z *graph.Node) *graph.Node {
 	n := len(c.Channels)
 	hs, ws := blocks.HalvingSizes(c.H, n), blocks.HalvingSizes(c.W, n)
 	top := c.Channels[n-1]
-	x := blocks.Dense(scope, "project", z, hs[n]*ws[n]*top)
+	x := blocks.DenseInit(scope, "project", z, hs[n]*ws[n]*top, c.Init)
 	x = activation.Apply(activation.TypeLeakyRelu, graph.Reshape(x, b, hs[n], ws[n], top))
 	for i := n - 1; i >= 0; i-- {
 		out := c.C
@@ -84,7 +89,7 @@ func (m *Model) DecoderLogits(scope *model.Scope, z *graph.Node) *graph.Node {
 		if i == 0 {
 			gain = 0.1 // the output layer: see blocks.ConvT.Gain
 		}
-		x = blocks.ConvT{Out: out, Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Pad: 1, Gain: gain}.
+		x = blocks.ConvT{Out: out, Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Pad: 1, Gain: gain, Init: c.Init}.
 			Apply(scope.In("convT_%d", i), x)
 		if i > 0 {
 			x = activation.Apply(activation.TypeLeakyRelu, x)
@@ -95,7 +100,7 @@ func (m *Model) DecoderLogits(scope *model.Scope, z *graph.Node) *graph.Node {
 
 // Encoder maps images x [B, H, W, C] in [0, 1] to codes [B, Latent].
 func (m *Model) Encoder(scope *model.Scope, x *graph.Node) *graph.Node {
-	return blocks.Dense(scope.At("encoder"), "code", m.EncoderFeatures(scope, x), m.Cfg.Latent)
+	return blocks.DenseInit(scope.At("encoder"), "code", m.EncoderFeatures(scope, x), m.Cfg.Latent, m.Cfg.Init)
 }
 
 // Decoder maps codes z [B, Latent] to images [B, H, W, C]: the autoencoder's linear

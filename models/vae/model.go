@@ -39,9 +39,9 @@ func (m *Model) Posterior(scope *model.Scope, x *graph.Node) (mu, logvar *graph.
 // reads more than the code off the same features (the DB-VAE's face logit).
 func (m *Model) PosteriorFrom(scope *model.Scope, h *graph.Node) (mu, logvar *graph.Node) {
 	enc := scope.At("encoder")
-	mu = blocks.Dense(enc, "mu", h, m.Cfg.Latent)
+	mu = blocks.DenseInit(enc, "mu", h, m.Cfg.Latent, m.Cfg.Init)
 	// Clamp the log-variance: exp() of an unlucky early value overflows float32.
-	logvar = graph.ClipScalar(blocks.Dense(enc, "logvar", h, m.Cfg.Latent), -20, 10)
+	logvar = graph.ClipScalar(blocks.DenseInit(enc, "logvar", h, m.Cfg.Latent, m.Cfg.Init), -20, 10)
 	return mu, logvar
 }
 
@@ -50,7 +50,7 @@ func (m *Model) PosteriorFrom(scope *model.Scope, h *graph.Node) (mu, logvar *gr
 func (m *Model) Encoder(scope *model.Scope, x *graph.Node) *graph.Node {
 	// Only the mean head: a graph whose unused log-variance branch is left dangling
 	// makes GoMLX's pure-Go executor (v0.28.8) index past its buffers.
-	return blocks.Dense(scope.At("encoder"), "mu", m.EncoderFeatures(scope, x), m.Cfg.Latent)
+	return blocks.DenseInit(scope.At("encoder"), "mu", m.EncoderFeatures(scope, x), m.Cfg.Latent, m.Cfg.Init)
 }
 
 // Reparameterize draws z = mu + exp(logvar/2) * eps with eps ~ N(0, I) from the store's

@@ -10,6 +10,7 @@ import (
 	"github.com/genlab-go/genlab/datasets/shapes"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models/ae"
+	"github.com/genlab-go/genlab/models/blocks"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -200,5 +201,59 @@ func TestDecodeIsTheSigmoidOfTheLogits(t *testing.T) {
 		if want := 1 / (1 + math.Exp(-float64(l))); math.Abs(float64(got[i])-want) > 1e-5 {
 			t.Fatalf("pixel %d: Decode %g, sigmoid(logit %g) = %g", i, got[i], l, want)
 		}
+	}
+}
+
+// TestInitReachesEveryLayer: Config.Init must start every layer of the conv VAE (the
+// encoder's convs, mu and logvar, the decoder's projection and transposed convs) as it
+// names: PyTorch's default draws the biases too, within +-1/sqrt(fanIn); He leaves them
+// 0. An initialization the MLP does not take, or one that does not exist, is an error.
+func TestInitReachesEveryLayer(t *testing.T) {
+	d := tinyShapes(t, 2, 1)
+	for _, init := range []blocks.Init{"", blocks.FanInUniform} {
+		cfg := smallConfig(ae.Conv)
+		cfg.Init = init
+		m, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.LogWeightsOf(d.Pixels, d.N, 2); err != nil { // builds every layer
+			t.Fatal(err)
+		}
+		biases := map[string]bool{}
+		for v := range m.Store.IterVariables() {
+			if v.Name() != "bias" && v.Name() != "biases" {
+				continue
+			}
+			vals := tensors.MustCopyFlatData[float32](v.MustValue())
+			zero := true
+			for _, x := range vals {
+				if x != 0 {
+					zero = false
+				}
+				if math.Abs(float64(x)) > 1 { // every fan-in here is >= 1, so the bound is <= 1
+					t.Errorf("%s: bias %s value %g outside +-1", init, v.Scope(), x)
+				}
+			}
+			biases[v.Path()] = !zero
+		}
+		if len(biases) != 7 { // 2 convs, mu, logvar, the projection, 2 transposed convs
+			t.Fatalf("%s: %d bias variables %v, want 7", init, len(biases), biases)
+		}
+		for scope, drawn := range biases {
+			if drawn != (init == blocks.FanInUniform) {
+				t.Errorf("init %q: bias %s drawn %v", init, scope, drawn)
+			}
+		}
+	}
+	bad := smallConfig(ae.MLP)
+	bad.Init = blocks.FanInUniform
+	if _, err := New(bad); err == nil {
+		t.Error("PyTorch's initialization with the MLP: no error")
+	}
+	bad = smallConfig(ae.Conv)
+	bad.Init = "xavier"
+	if _, err := New(bad); err == nil {
+		t.Error("initialization \"xavier\": no error")
 	}
 }
