@@ -425,8 +425,10 @@ class Diffusion(nn.Module):
     # models/diffusion at its defaults: a U-Net of 32, 64, 64 channels at 28, 14, 7
     # pixels (k4 s2 p1 down, transposed up, skip concatenation), a 64-d sinusoidal
     # timestep embedding through Linear(128), SiLU, Linear(64); the simple loss (MSE of
-    # the predicted noise) at t uniform in 1..1000 of the cosine schedule; Adam(5e-4).
-    def __init__(self, ch=(32, 64, 64), emb=64, T=1000):
+    # the predicted noise) at t uniform in 1..1000 of the cosine schedule; Adam(5e-4); and,
+    # as genlab's train step does, a moving average of the weights (decay 0.995) updated
+    # from each step's weights before the optimizer moves them.
+    def __init__(self, ch=(32, 64, 64), emb=64, T=1000, ema=0.995):
         super().__init__()
         s, t = 0.008, torch.arange(T + 1, dtype=torch.float64)
         f = torch.cos((t / T + s) / (1 + s) * math.pi / 2) ** 2
@@ -442,6 +444,8 @@ class Diffusion(nn.Module):
         self.up = nn.ModuleList([TimeResBlock(2 * ch[i], ch[i], emb) for i in range(len(ch))])
         self.out_norm, self.out = nn.GroupNorm(8, ch[0]), nn.Conv2d(ch[0], 1, 3, 1, 1)
         self.opt = torch.optim.Adam(self.parameters(), lr=5e-4)
+        self.ema = ema
+        self.averaged = [p.detach().clone() for p in self.parameters()]
 
     def noise(self, x, t):
         half = self.emb // 2
@@ -469,6 +473,9 @@ class Diffusion(nn.Module):
         loss = (self.noise(ab.sqrt() * x0 + (1 - ab).sqrt() * eps, t) - eps).pow(2).mean()
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
+        with torch.no_grad():
+            for avg, p in zip(self.averaged, self.parameters()):
+                avg.mul_(self.ema).add_(p, alpha=1 - self.ema)
         self.opt.step()
         return loss.item()
 
