@@ -68,7 +68,7 @@ func (c Config) Validate() error {
 	}
 	switch c.Arch {
 	case MLP:
-		if c.Init != "" && c.Init != blocks.He {
+		if !c.Init.IsHe() {
 			return fmt.Errorf("ae: initialization %q is for the conv net; the MLP's layers are He-initialized", c.Init)
 		}
 		if len(c.Hidden) == 0 {

@@ -36,6 +36,10 @@ func (i Init) Validate() error {
 	return fmt.Errorf("blocks: initialization %q (want %q or %q)", i, He, FanInUniform)
 }
 
+// IsHe reports whether i is He's initialization, named or the empty default: what a
+// model whose layers know no other (the MLPs) accepts.
+func (i Init) IsHe() bool { return i == "" || i == He }
+
 // fanInUniform draws U(-1/sqrt(fanIn), 1/sqrt(fanIn)) from scope's random state.
 func fanInUniform(scope *model.Scope, fanIn int) model.VariableInitializer {
 	b := 1 / math.Sqrt(float64(max(fanIn, 1)))

@@ -88,3 +88,11 @@ func TestFanInUniform(t *testing.T) {
 		t.Error(`Init("xavier").Validate() = nil, want an error`)
 	}
 }
+
+func TestIsHe(t *testing.T) {
+	for i, want := range map[Init]bool{"": true, He: true, FanInUniform: false, "xavier": false} {
+		if got := i.IsHe(); got != want {
+			t.Errorf("Init(%q).IsHe() = %v, want %v", i, got, want)
+		}
+	}
+}

@@ -154,7 +154,7 @@ func (c Config) Validate() error {
 	if err := c.Init.Validate(); err != nil {
 		return fmt.Errorf("gan: %w", err)
 	}
-	if c.Init != "" && c.Init != blocks.He && c.Arch != DCGAN {
+	if !c.Init.IsHe() && c.Arch != DCGAN {
 		return fmt.Errorf("gan: initialization %q is for the DCGAN players; the %s players are He-initialized", c.Init, c.Arch)
 	}
 	switch c.Loss {
