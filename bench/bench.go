@@ -4,10 +4,12 @@
 package bench
 
 import (
+	"bufio"
 	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -314,6 +316,7 @@ type Peer struct {
 	Python  string // interpreter with torch (Debian's python3-torch: /usr/bin/python3)
 	Threads int    // torch.set_num_threads
 	Device  string // torch device: cpu, or cuda to time the peer on a GPU beside XLA
+	Compile bool   // torch.compile the peer's networks (peer.py --compile; PyTorch >= 2.0)
 	script  string
 }
 
@@ -358,20 +361,76 @@ type PeerResult struct {
 	Settings  string  `json:"settings"`
 }
 
-// Time runs the peer's warmup and timed steps for the named case.
-func (p *Peer) Time(name string, warmup, steps int) (PeerResult, error) {
-	cmd := exec.Command(p.Python, p.script, "--model", name, "--warmup", fmt.Sprint(warmup),
-		"--steps", fmt.Sprint(steps), "--threads", fmt.Sprint(p.Threads), "--device", p.Device)
-	cmd.Env = append(os.Environ(), PeerEnv...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return PeerResult{}, fmt.Errorf("bench: peer %s: %v\n%s", name, err, stderr.String())
+// PeerSession is one case's peer process: it builds the case's model once and times a
+// round for each Time, so that its rounds, like genlab's Runner, continue one model and
+// pay the interpreter's start (importing torch, on a GPU opening CUDA: 10 to 20 s on
+// the H200 machine) once per case instead of once per round.
+type PeerSession struct {
+	name   string
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	out    *bufio.Reader
+	stderr bytes.Buffer
+}
+
+// Start starts the peer for the named case; each Time then runs warmup untimed and
+// steps timed steps.
+func (p *Peer) Start(name string, warmup, steps int) (*PeerSession, error) {
+	s := &PeerSession{name: name}
+	args := []string{p.script, "--serve", "--model", name, "--warmup", fmt.Sprint(warmup),
+		"--steps", fmt.Sprint(steps), "--threads", fmt.Sprint(p.Threads), "--device", p.Device}
+	if p.Compile {
+		args = append(args, "--compile")
 	}
+	s.cmd = exec.Command(p.Python, args...)
+	s.cmd.Env = append(os.Environ(), PeerEnv...)
+	s.cmd.Stderr = &s.stderr
+	var err error
+	if s.in, err = s.cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	s.out = bufio.NewReader(stdout)
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("bench: peer %s: %w", name, err)
+	}
+	return s, nil
+}
+
+// Time runs one round in the peer and returns its result.
+func (s *PeerSession) Time() (PeerResult, error) {
 	var r PeerResult
-	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
-		return r, fmt.Errorf("bench: peer %s printed %q: %w", name, out, err)
+	if _, err := io.WriteString(s.in, "round\n"); err != nil {
+		return r, s.failed(err)
+	}
+	line, err := s.out.ReadBytes('\n')
+	if err != nil {
+		return r, s.failed(err)
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(line), &r); err != nil {
+		return r, fmt.Errorf("bench: peer %s printed %q: %w", s.name, line, err)
 	}
 	return r, nil
+}
+
+// failed ends the process and explains an error in talking to it with its stderr.
+func (s *PeerSession) failed(err error) error {
+	s.in.Close()
+	werr := s.cmd.Wait()
+	if werr != nil {
+		err = werr
+	}
+	return fmt.Errorf("bench: peer %s: %v\n%s", s.name, err, s.stderr.String())
+}
+
+// Close ends the peer process: closing its input ends its loop.
+func (s *PeerSession) Close() error {
+	s.in.Close()
+	if err := s.cmd.Wait(); err != nil {
+		return fmt.Errorf("bench: peer %s: %v\n%s", s.name, err, s.stderr.String())
+	}
+	return nil
 }

@@ -24,22 +24,34 @@ func (c Comparison) Ratio() float64 {
 }
 
 // Compare times c for rounds rounds of warmup untimed and steps timed steps, against
-// peer if it is not nil, and reports the medians.
-func Compare(c Case, peer *Peer, warmup, steps, rounds int) (Comparison, error) {
+// peer if it is not nil (one peer process for all the rounds, as genlab's side keeps one
+// Runner), and reports the medians.
+func Compare(c Case, peer *Peer, warmup, steps, rounds int) (cmp Comparison, err error) {
 	r, err := NewRunner(c)
 	if err != nil {
 		return Comparison{}, err
 	}
 	defer r.Close()
-	cmp := Comparison{Case: c}
+	cmp = Comparison{Case: c}
+	var session *PeerSession
+	if peer != nil {
+		if session, err = peer.Start(c.Name, warmup, steps); err != nil {
+			return cmp, err
+		}
+		defer func() {
+			if cerr := session.Close(); cerr != nil && err == nil {
+				err = cerr
+			}
+		}()
+	}
 	var ours, theirs []float64
 	for range max(rounds, 1) {
 		if cmp.Last, err = r.Time(warmup, steps); err != nil {
 			return cmp, err
 		}
 		ours = append(ours, cmp.Last.StepsPerS)
-		if peer != nil {
-			if cmp.LastPeer, err = peer.Time(c.Name, warmup, steps); err != nil {
+		if session != nil {
+			if cmp.LastPeer, err = session.Time(); err != nil {
 				return cmp, err
 			}
 			theirs = append(theirs, cmp.LastPeer.StepsPerS)

@@ -9,6 +9,7 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 
 import torch
@@ -740,6 +741,10 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--serve", action="store_true",
+                   help="build the case once, then time one round (--warmup, then --steps) for each line read "
+                        "from stdin, printing one JSON line each, until stdin closes: genlab bench's rounds, "
+                        "which keep one model per case as genlab's own side does")
     p.add_argument("--compile", action="store_true",
                    help="torch.compile the networks (the VAEs' whole loss), the stronger anchor on a GPU; "
                         "--warmup then also pays the compilation")
@@ -825,14 +830,6 @@ def main():
                 setattr(case, name, torch.compile(getattr(case, name)))
         if case is None and a.model not in ("mlp_vae", "conv_vae"):
             p.error("--compile covers mlp_vae, conv_vae, dcgan, dcgan_bn, pix2pix and cyclegan")
-    for _ in range(a.warmup):
-        first = step()
-    sync()
-    t0 = time.perf_counter()
-    for _ in range(a.steps):
-        last = step()
-    sync()  # CUDA runs asynchronously: the clock stops when the GPU is done
-    rate = a.steps / (time.perf_counter() - t0)
     settings = "torch %s, torch.set_num_threads(%d), BLAS %s, OPENBLAS_NUM_THREADS=%s, OMP_WAIT_POLICY=%s" % (
         torch.__version__, torch.get_num_threads(), blas(), os.environ.get("OPENBLAS_NUM_THREADS", "unset"),
         os.environ.get("OMP_WAIT_POLICY", "unset"))
@@ -840,8 +837,24 @@ def main():
         settings += ", device cuda (%s)" % torch.cuda.get_device_name(0)
     if a.compile:
         settings += ", torch.compile"
-    print(json.dumps({"model": a.model, "steps_per_s": rate, "loss_first": first, "loss_last": last,
-                      "settings": settings}))
+
+    def one_round():
+        first = last = None  # null in the JSON line when there are no such steps
+        for _ in range(a.warmup):
+            first = step()
+        sync()
+        t0 = time.perf_counter()
+        for _ in range(a.steps):
+            last = step()
+        sync()  # CUDA runs asynchronously: the clock stops when the GPU is done
+        rate = a.steps / (time.perf_counter() - t0)
+        print(json.dumps({"model": a.model, "steps_per_s": rate, "loss_first": first, "loss_last": last,
+                          "settings": settings}), flush=True)
+
+    if not a.serve:
+        return one_round()
+    for _ in sys.stdin:
+        one_round()
 
 
 if __name__ == "__main__":

@@ -21,8 +21,8 @@
 #            $GENLAB_GPU_PIX2PIX_MINUTES (1). Each is evaluated on the held-out pairs and
 #            drawn as a figure ($GENLAB_GPU_FIGURES, default $runs: cyclegan-maps.png,
 #            pix2pix-256.png);
-#   compile  the bench's first four peer models under torch.compile, the stronger anchor
-#            (each process pays its compilation in the warm-up steps).
+#   compile  genlab bench --compile: the bench's first four cases against the peer under
+#            torch.compile, the stronger anchor (GENLAB_GPU_COMPILE_MODELS to choose).
 # bench and compile need no data, mnist reads mnist/, maps reads maps/. Seen on an H200
 # (2026-12-04; README, "On a GPU"): CycleGAN trained 5,600 steps in 3 minutes and its
 # evaluation (with the feature classifier's 2,000 steps) took 65 s; pix2pix at 256 had
@@ -93,9 +93,10 @@ if command -v nvidia-smi >/dev/null; then
 	log "# $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)"
 fi
 if want bench; then
-	# One round of 200 steps: each round starts the peer afresh, and a start (importing
-	# torch, opening CUDA) took 10 to 20 s on the H200 machine, where 200 steps take under
-	# a second; three rounds of 50 made this part 343 s (2026-12-04).
+	# One round of 200 steps: three rounds of 50 made this part 343 s on the H200 machine
+	# (2026-12-04), when each round started the peer afresh (importing torch and opening
+	# CUDA, 10 to 20 s there); the peer now keeps one process per case, and the GPU's
+	# rates need no medians to be read.
 	timed bench "$bin" bench --peer pytorch --device "$peer" --python "$(command -v "$python")" \
 		--models mlp_vae,conv_vae,dcgan,dcgan_bn,pix2pix,cyclegan --steps "$bench_steps" --rounds 1
 fi
@@ -132,14 +133,11 @@ if want maps; then
 	timed sample_pix2pix_256 "$bin" sample --ckpt "$runs/pix2pix-256" --dataset maps --size 256 --n 16 --out "$figures/pix2pix-256.png"
 fi
 if want compile; then
-	# torch.compile, the stronger anchor: one process per model, its compilation paid in
-	# the warm-up steps, then timed like the eager peer above.
-	warm=10
-	[ -z "$scale" ] || warm=2
-	for m in ${GENLAB_GPU_COMPILE_MODELS:-mlp_vae conv_vae dcgan dcgan_bn}; do
-		timed "compile_$m" "$python" bench/peer.py --model "$m" --device "$peer" --compile \
-			--steps "${scale:-300}" --warmup "$warm"
-	done
+	# torch.compile, the stronger anchor, side by side with genlab as the bench part is:
+	# one peer process per case, its compilation paid in the warm-up steps.
+	timed compile "$bin" bench --peer pytorch --device "$peer" --compile --python "$(command -v "$python")" \
+		--models "${GENLAB_GPU_COMPILE_MODELS:-mlp_vae,conv_vae,dcgan,dcgan_bn}" \
+		--steps "$bench_steps" --warmup "$([ -z "$scale" ] && echo 10 || echo 2)" --rounds 1
 fi
 log "# done: the metric lines above, and the wall time of each step"
 [ ${#failed[@]} -eq 0 ] || die "failed: ${failed[*]}"

@@ -18,6 +18,7 @@ func cmdBench(args []string, out io.Writer) error {
 	python := fset.String("python", "/usr/bin/python3", "Python interpreter with torch (the peer)")
 	threads := fset.Int("threads", 2, "the peer's torch.set_num_threads")
 	device := fset.String("device", "cpu", "the peer's torch device: cpu, or cuda beside genlab on XLA's CUDA plugin")
+	compile := fset.Bool("compile", false, "torch.compile the peer's networks (PyTorch >= 2.0; its compilation falls in the warm-up steps, so give --warmup 10 or more)")
 	only := fset.String("models", "", "comma-separated models (default: all)")
 	steps := fset.Int("steps", 20, "timed steps per round")
 	warmup := fset.Int("warmup", 3, "untimed steps before each timing")
@@ -35,8 +36,12 @@ func cmdBench(args []string, out io.Writer) error {
 			return err
 		}
 		defer peer.Close()
+		peer.Compile = *compile
 	default:
 		return fmt.Errorf("bench: unknown peer %q (want pytorch)", *peerName)
+	}
+	if *compile && peer == nil {
+		return fmt.Errorf("bench: --compile is the peer's (torch.compile): give --peer pytorch")
 	}
 	cases := bench.Cases()
 	if *only != "" {

@@ -155,6 +155,9 @@ func TestCLISmoke(t *testing.T) {
 	if raw, err := exec.Command(bin, "bench", "--peer", "pytorch", "--device", "tpu", "--models", "mlp_vae").CombinedOutput(); err == nil || !strings.Contains(string(raw), "unknown peer device") {
 		t.Errorf("genlab bench --device tpu: want an unknown-device error, got %v:\n%s", err, raw)
 	}
+	if raw, err := exec.Command(bin, "bench", "--compile", "--models", "mlp_vae").CombinedOutput(); err == nil || !strings.Contains(string(raw), "give --peer pytorch") {
+		t.Errorf("genlab bench --compile without a peer: want an error, got %v:\n%s", err, raw)
+	}
 	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion", "progan"} {
 		if !regexp.MustCompile(`(?m)^bench model=` + name + ` batch=[0-9]+ genlab_steps_per_s=[0-9.]+$`).MatchString(out) {
 			t.Errorf("bench output lacks model %s:\n%s", name, out)

@@ -1,0 +1,95 @@
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fakePython writes a stand-in for the peer's interpreter (CI has no torch): it passes
+// NewPeer's import check and, serving, answers each round with its round number as
+// the rate, so a test can tell one process serving every round from one per round.
+func fakePython(t *testing.T, serve string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "python")
+	script := "#!/bin/sh\ncase \"$*\" in *'-c import torch'*) exit 0 ;; esac\n" + serve
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestPeerSessionServesEveryRound(t *testing.T) {
+	python := fakePython(t, `n=0
+while read line; do
+	n=$((n+1))
+	echo "{\"model\": \"x\", \"steps_per_s\": $n, \"loss_first\": 1, \"loss_last\": 0.5, \"settings\": \"args: $*\"}"
+done
+`)
+	peer, err := NewPeer(python, 2, "cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	peer.Compile = true
+	s, err := peer.Start("mlp_vae", 3, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 1; round <= 3; round++ {
+		r, err := s.Time()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.StepsPerS != float64(round) {
+			t.Errorf("round %d: the peer says round %g: not one process serving every round", round, r.StepsPerS)
+		}
+		for _, arg := range []string{"--serve", "--model mlp_vae", "--warmup 3", "--steps 20", "--threads 2", "--device cpu", "--compile"} {
+			if !strings.Contains(r.Settings, arg) {
+				t.Errorf("the peer was not started with %q: %s", arg, r.Settings)
+			}
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestPeerSessionFailureSaysWhy(t *testing.T) {
+	python := fakePython(t, "echo 'RuntimeError: no such model' >&2\nexit 1\n")
+	peer, err := NewPeer(python, 2, "cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	s, err := peer.Start("mlp_vae", 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Time(); err == nil || !strings.Contains(err.Error(), "no such model") {
+		t.Errorf("a failing peer: want its stderr in the error, got %v", err)
+	}
+}
+
+func TestCompareKeepsOnePeerPerCase(t *testing.T) {
+	python := fakePython(t, `n=0
+while read line; do
+	n=$((n+1))
+	echo "{\"steps_per_s\": $n}"
+done
+`)
+	peer, err := NewPeer(python, 2, "cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	cases := Cases()
+	c, err := Compare(cases[0], peer, 1, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Peer != 2 { // the median of rounds 1, 2, 3 of one process
+		t.Errorf("the peer's median %g, want 2 (one process for the three rounds)", c.Peer)
+	}
+}
