@@ -1,10 +1,13 @@
 package bench
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/genlab-go/genlab/internal/testenv"
 )
 
 // fakePython writes a stand-in for the peer's interpreter (CI has no torch): it passes
@@ -91,5 +94,40 @@ done
 	}
 	if c.Peer != 2 { // the median of rounds 1, 2, 3 of one process
 		t.Errorf("the peer's median %g, want 2 (one process for the three rounds)", c.Peer)
+	}
+}
+
+// TestPeerRunsEveryCase runs the real PyTorch peer (Debian's python3-torch, which
+// scripts/test.sh installs) on every bench case for two rounds of one process: the
+// peer's models, the serve loop and the JSON it prints, which a timing run would
+// otherwise be the first to try.
+func TestPeerRunsEveryCase(t *testing.T) {
+	peer, err := NewPeer("/usr/bin/python3", 2, "cpu")
+	if err != nil {
+		testenv.Missing(t, err.Error())
+	}
+	defer peer.Close()
+	for _, c := range Cases() {
+		s, err := peer.Start(c.Name, 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for round := range 2 {
+			r, err := s.Time()
+			if err != nil {
+				t.Fatalf("%s, round %d: %v", c.Name, round+1, err)
+			}
+			for what, v := range map[string]float64{"steps/s": r.StepsPerS, "first loss": r.LossFirst, "last loss": r.LossLast} {
+				if math.IsNaN(v) || math.IsInf(v, 0) || (what == "steps/s" && v <= 0) || (what != "steps/s" && v == 0) {
+					t.Errorf("%s, round %d: %s %g", c.Name, round+1, what, v)
+				}
+			}
+			if !strings.Contains(r.Settings, "torch ") {
+				t.Errorf("%s: settings %q do not name torch", c.Name, r.Settings)
+			}
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+		}
 	}
 }

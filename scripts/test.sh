@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: sets up what the tests need (scripts/setup.sh: Jupyter, the GoNB
-# kernel, the pinned Go tools), then runs every package's tests, the notebooks
+# kernel, the pinned Go tools; here, the PyTorch peer of `genlab bench`), then runs every package's tests, the notebooks
 # included, built with the SIMD experiment that the pure-Go backend's fast matmul needs
 # (GoMLX compiles its AVX2/AVX-512 kernels only under GOEXPERIMENT=simd; without it the
 # same tests pass, about 5x slower).
@@ -8,6 +8,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local
 bash scripts/setup.sh
+# The PyTorch peer of `genlab bench` (Debian's, no PyPI; OpenBLAS, without which it calls
+# the reference BLAS and refuses to time): bench's tests run it on every case.
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null || ! /sbin/ldconfig -p | grep libopenblas >/dev/null; then
+	echo "test: installing the PyTorch peer from Debian (python3-torch, libopenblas0; about 1 minute)"
+	SUDO=""
+	if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+		python3-torch libopenblas0 >/dev/null
+fi
 export PATH="$(go env GOPATH)/bin:$PATH"
 export GOEXPERIMENT="${GOEXPERIMENT:-simd}"
 export GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
