@@ -23,13 +23,17 @@ func fakePython(t *testing.T, serve string) string {
 	return path
 }
 
-func TestPeerSessionServesEveryRound(t *testing.T) {
-	python := fakePython(t, `n=0
+// serveRounds is a stand-in peer's serve loop: each round reports its number as the rate
+// and the arguments it was started with as its settings.
+const serveRounds = `n=0
 while read line; do
 	n=$((n+1))
 	echo "{\"model\": \"x\", \"steps_per_s\": $n, \"loss_first\": 1, \"loss_last\": 0.5, \"settings\": \"args: $*\"}"
 done
-`)
+`
+
+func TestPeerSessionServesEveryRound(t *testing.T) {
+	python := fakePython(t, serveRounds)
 	peer, err := NewPeer(python, 2, "cpu")
 	if err != nil {
 		t.Fatal(err)
@@ -76,12 +80,7 @@ func TestPeerSessionFailureSaysWhy(t *testing.T) {
 }
 
 func TestCompareKeepsOnePeerPerCase(t *testing.T) {
-	python := fakePython(t, `n=0
-while read line; do
-	n=$((n+1))
-	echo "{\"steps_per_s\": $n}"
-done
-`)
+	python := fakePython(t, serveRounds)
 	peer, err := NewPeer(python, 2, "cpu")
 	if err != nil {
 		t.Fatal(err)
