@@ -363,8 +363,9 @@ type PeerResult struct {
 
 // PeerSession is one case's peer process: it builds the case's model once and times a
 // round for each Time, so that its rounds, like genlab's Runner, continue one model and
-// pay the interpreter's start (importing torch, on a GPU opening CUDA: 10 to 20 s on
-// the H200 machine) once per case instead of once per round.
+// pay the interpreter's start (importing torch, on a GPU opening CUDA: most of a
+// 343 s bench part on the H200 machine went to 18 of them) once per case instead of
+// once per round.
 type PeerSession struct {
 	name   string
 	cmd    *exec.Cmd

@@ -95,7 +95,7 @@ fi
 if want bench; then
 	# One round of 200 steps: three rounds of 50 made this part 343 s on the H200 machine
 	# (2026-12-04), when each round started the peer afresh (importing torch and opening
-	# CUDA, 10 to 20 s there). The peer now keeps one process per case, and one round of
+	# CUDA; most of the 343 s went to those 18 starts). The peer now keeps one process per case, and one round of
 	# more steps leaves the GPU's minutes to the training parts.
 	timed bench "$bin" bench --peer pytorch --device "$peer" --python "$(command -v "$python")" \
 		--models mlp_vae,conv_vae,dcgan,dcgan_bn,pix2pix,cyclegan --steps "$bench_steps" --rounds 1
