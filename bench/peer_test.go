@@ -10,17 +10,22 @@ import (
 	"github.com/genlab-go/genlab/internal/testenv"
 )
 
-// fakePython writes a stand-in for the peer's interpreter (CI has no torch): it passes
-// NewPeer's import check and, serving, answers each round with its round number as
-// the rate, so a test can tell one process serving every round from one per round.
-func fakePython(t *testing.T, serve string) string {
+// fakePeer is a Peer whose interpreter is a stand-in shell script: it passes NewPeer's
+// import check and runs serve, so that these tests check the Go side of the protocol
+// without torch.
+func fakePeer(t *testing.T, serve string) *Peer {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "python")
 	script := "#!/bin/sh\ncase \"$*\" in *'-c import torch'*) exit 0 ;; esac\n" + serve
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return path
+	peer, err := NewPeer(path, 2, "cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(peer.Close)
+	return peer
 }
 
 // serveRounds is a stand-in peer's serve loop: each round reports its number as the rate
@@ -33,12 +38,7 @@ done
 `
 
 func TestPeerSessionServesEveryRound(t *testing.T) {
-	python := fakePython(t, serveRounds)
-	peer, err := NewPeer(python, 2, "cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer peer.Close()
+	peer := fakePeer(t, serveRounds)
 	peer.Compile = true
 	s, err := peer.Start("mlp_vae", 3, 20)
 	if err != nil {
@@ -64,12 +64,7 @@ func TestPeerSessionServesEveryRound(t *testing.T) {
 }
 
 func TestPeerSessionFailureSaysWhy(t *testing.T) {
-	python := fakePython(t, "echo 'RuntimeError: no such model' >&2\nexit 1\n")
-	peer, err := NewPeer(python, 2, "cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer peer.Close()
+	peer := fakePeer(t, "echo 'RuntimeError: no such model' >&2\nexit 1\n")
 	s, err := peer.Start("mlp_vae", 1, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -80,12 +75,7 @@ func TestPeerSessionFailureSaysWhy(t *testing.T) {
 }
 
 func TestCompareKeepsOnePeerPerCase(t *testing.T) {
-	python := fakePython(t, serveRounds)
-	peer, err := NewPeer(python, 2, "cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer peer.Close()
+	peer := fakePeer(t, serveRounds)
 	cases := Cases()
 	c, err := Compare(cases[0], peer, 1, 1, 3)
 	if err != nil {
