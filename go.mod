@@ -52,3 +52,5 @@ require (
 )
 
 tool github.com/janpfeifer/gonb
+
+replace github.com/gomlx/compute v0.1.6 => ./third_party/compute

@@ -255,6 +255,10 @@ func NewRunner(c Case) (*Runner, error) {
 // Close releases the compiled graphs.
 func (r *Runner) Close() { r.stepper.Close() }
 
+// Digest is fit.WeightsDigest of the case's variables as trained so far: two builds of the
+// backend that run the same steps train the same bits, or they do not.
+func (r *Runner) Digest() (string, error) { return fit.WeightsDigest(r.stepper.Store()) }
+
 func (r *Runner) step() (float64, error) {
 	total := 0.0
 	for i, in := range r.inputs {
@@ -288,14 +292,14 @@ func (r *Runner) Time(warmup, steps int) (Result, error) {
 
 // Settings describes genlab's side of the comparison: the backend the cases really run
 // on (GoMLX's own description of it: the pure-Go backend and its parallelism, or XLA and
-// its PJRT plugin), the build and, on the pure-Go backend, math.Exp's path.
+// its PJRT plugin), which build of the backend (patched or released), the SIMD build and, on the pure-Go backend, math.Exp's path.
 func Settings() (string, error) {
 	b, err := backend.New("")
 	if err != nil {
 		return "", err
 	}
-	s := fmt.Sprintf("genlab: GoMLX backend %q (%s, %d device(s)), GOEXPERIMENT=simd build: %v",
-		backend.Resolved(""), b.Description(), b.NumDevices(), backend.SIMD)
+	s := fmt.Sprintf("genlab: GoMLX backend %q (%s, %d device(s)), %s, GOEXPERIMENT=simd build: %v",
+		backend.Resolved(""), b.Description(), b.NumDevices(), backend.BuildOf(b), backend.SIMD)
 	if strings.HasPrefix(backend.Resolved(""), "go") {
 		exp := "fast path"
 		if backend.SlowExp() {

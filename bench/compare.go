@@ -13,6 +13,11 @@ type Comparison struct {
 	Peer     float64 // median steps/s of the peer (0 without one)
 	Last     Result  // genlab's last round (its losses)
 	LastPeer PeerResult
+	// Weights is fit.WeightsDigest of genlab's variables after every round, and Steps the
+	// train steps those rounds ran: two builds of the backend that claim the same
+	// arithmetic give the same digest.
+	Weights string
+	Steps   int
 }
 
 // Ratio is genlab's speed over the peer's (0 without a peer).
@@ -56,6 +61,10 @@ func Compare(c Case, peer *Peer, warmup, steps, rounds int) (cmp Comparison, err
 			}
 			theirs = append(theirs, cmp.LastPeer.StepsPerS)
 		}
+	}
+	cmp.Steps = max(rounds, 1) * (max(warmup, 1) + steps)
+	if cmp.Weights, err = r.Digest(); err != nil {
+		return cmp, err
 	}
 	cmp.Genlab = Median(ours)
 	if peer != nil {

@@ -445,11 +445,12 @@ func Smoke() bool { return os.Getenv("GENLAB_SMOKE") != "" && os.Getenv("GENLAB_
 type Stepper struct {
 	execs []*model.Exec
 	names [][]string
+	store *model.Store
 }
 
 // NewStepper compiles (lazily, on first use) one train step per update over store.
 func NewStepper(backend compute.Backend, store *model.Store, updates ...Update) (*Stepper, error) {
-	s := &Stepper{execs: make([]*model.Exec, len(updates)), names: make([][]string, len(updates))}
+	s := &Stepper{execs: make([]*model.Exec, len(updates)), names: make([][]string, len(updates)), store: store}
 	for i, u := range updates {
 		exec, err := model.NewExec(backend, store, func(scope *model.Scope, inputs []*graph.Node) []*graph.Node {
 			g := inputs[0].Graph()
@@ -498,6 +499,9 @@ func (s *Stepper) Update(i int, inputs []*tensors.Tensor) ([]float64, error) {
 // MetricNames are the names of update i's metrics, in the order Update returns them
 // (known after its first step).
 func (s *Stepper) MetricNames(i int) []string { return s.names[i] }
+
+// Store is the store the steps train.
+func (s *Stepper) Store() *model.Store { return s.store }
 
 // Close releases the compiled graphs.
 func (s *Stepper) Close() {

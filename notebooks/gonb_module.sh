@@ -8,8 +8,14 @@ set -euo pipefail
 root="$(cd "${GONB_DIR:?GONB_DIR is set by the GoNB kernel}/.." && pwd)"
 [ -f "$root/go.mod" ] || { echo "gonb_module.sh: no go.mod in $root: run the notebooks from genlab's notebooks/ folder" >&2; exit 1; }
 name="$(go list -m)"
-# genlab's go.mod with this module's name and without the tool block (GoNB itself).
-sed -e "s|^module .*|module $name|" -e '/^tool /d' "$root/go.mod" >go.mod
+# genlab's go.mod with this module's name, without the tool block (GoNB itself), and
+# with its relative replaces (the patched backend, ./third_party/compute) made absolute:
+# a replace is read relative to the go.mod it is in.
+sed -e "s|^module .*|module $name|" -e '/^tool /d' -e "s|=> \./|=> $root/|" "$root/go.mod" >go.mod
 go mod edit -require=github.com/genlab-go/genlab@v0.0.0 -replace=github.com/genlab-go/genlab="$root"
 cp "$root/go.sum" go.sum
-echo "genlab: notebook module uses $root ($(go env GOVERSION), GOEXPERIMENT=${GOEXPERIMENT:-none})"
+build="the released pure-Go backend (unpatched: go.mod has no replace of github.com/gomlx/compute)"
+if grep -q '^replace github.com/gomlx/compute .*third_party/compute' go.mod; then
+	build="the patched pure-Go backend (third_party/compute)"
+fi
+echo "genlab: notebook module uses $root ($(go env GOVERSION), GOEXPERIMENT=${GOEXPERIMENT:-none}), $build"

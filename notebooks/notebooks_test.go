@@ -203,10 +203,39 @@ func TestNotebooksExecute(t *testing.T) {
 			if images == 0 {
 				t.Errorf("%s displayed no figure", name)
 			}
+			// Every notebook builds against the patched backend (gonb_module.sh makes the
+			// checkout's relative replace absolute), and notebook 00 asks the backend itself.
+			if want := "the patched pure-Go backend"; !strings.Contains(cellText(nb, 0), want) {
+				t.Errorf("%s: the setup cell does not say %q:\n%s", name, want, cellText(nb, 0))
+			}
+			if want := "backend build: patched pure-Go backend"; name == "00_setup.ipynb" && !strings.Contains(notebookText(nb), want) {
+				t.Errorf("%s: no %q line: the kernel's cells do not run the patched backend", name, want)
+			}
 			t.Logf("[measured] %s (%s mode): %d figures, %s, peak memory %d MiB", name, mode, images, time.Since(start).Round(time.Second), peakMiB)
 			executed++
 		})
 	}
+}
+
+// cellText is what cell i of an executed notebook printed.
+func cellText(nb notebook, i int) string {
+	if i >= len(nb.Cells) {
+		return ""
+	}
+	var b strings.Builder
+	for _, o := range nb.Cells[i].Outputs {
+		b.WriteString(o.text())
+	}
+	return b.String()
+}
+
+// notebookText is what all cells of an executed notebook printed.
+func notebookText(nb notebook) string {
+	var b strings.Builder
+	for i := range nb.Cells {
+		b.WriteString(cellText(nb, i))
+	}
+	return b.String()
 }
 
 func firstLine(src []string) string {

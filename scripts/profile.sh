@@ -5,10 +5,10 @@
 # reductions, element-wise ops, ...), one line per case:
 #
 #   bash scripts/profile.sh                       # every case, with bin/genlab
-#   GENLAB=bin/genlab-patched bash scripts/profile.sh conv_vae dcgan_bn
+#   GENLAB=bin/genlab-pinned bash scripts/profile.sh conv_vae dcgan_bn   # the released backend
 #
-# GENLAB names the binary (scripts/upstream.sh leaves bin/genlab-pinned and
-# bin/genlab-patched beside it). The profiles stay in $PROFILES (default: a temporary
+# GENLAB names the binary (scripts/upstream.sh leaves bin/genlab, the patched build
+# every checkout gets, and bin/genlab-pinned, the released backend, beside it). The profiles stay in $PROFILES (default: a temporary
 # directory, removed at the end) for `go tool pprof`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -22,11 +22,11 @@
 # Everything lands in runs/race-MINUTESmin/ (checkpoints, samples, results.txt), and the
 # last lines printed are the comparison: one `race` line per model and side.
 #
-#   GENLAB=bin/genlab-patched bash scripts/race.sh 10 dcgan
+#   GENLAB=bin/genlab-pinned bash scripts/race.sh 10 dcgan
 #
-# races a binary already built instead of building bin/genlab: scripts/upstream.sh leaves
-# genlab with the backend patches (docs/UPSTREAM.md) in bin/genlab-patched. Its runs land
-# in runs/race-MINUTESmin-NAME/, NAME the binary's.
+# races a binary already built instead of building bin/genlab (the patched backend every
+# build here links): scripts/upstream.sh leaves genlab with the released backend in
+# bin/genlab-pinned. Its runs land in runs/race-MINUTESmin-NAME/, NAME the binary's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-10}
@@ -60,7 +60,7 @@ if [ -z "$bin" ]; then
 	go build -o bin/genlab ./cmd/genlab
 	bin=bin/genlab
 elif [ ! -x "$bin" ]; then
-	echo "race: GENLAB=$bin is not an executable (scripts/upstream.sh builds bin/genlab-patched)" >&2
+	echo "race: GENLAB=$bin is not an executable (scripts/upstream.sh builds bin/genlab-pinned)" >&2
 	exit 1
 fi
 # The peer reads the same IDX files genlab verified, from genlab's data directory.

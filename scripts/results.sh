@@ -15,9 +15,9 @@
 #   bash scripts/results.sh diffusion  # DDPM on MNIST and Fashion-MNIST: FD against DDIM steps
 #   bash scripts/results.sh diffusion-guidance  # conditional DDPM on Fashion-MNIST: class grids at w = 0, 1, 3
 #
-# GENLAB=bin/genlab-patched runs every command with the build scripts/upstream.sh makes
-# (GoMLX's backend with patches/ applied): its numbers are the same, bit for bit, in
-# about two thirds of the time.
+# GENLAB=bin/genlab-pinned runs every command with the released backend instead of the
+# patched one every build here links (scripts/upstream.sh builds both): its numbers are
+# the same, bit for bit, in about twice the time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local GOEXPERIMENT=simd GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
@@ -27,7 +27,7 @@ if [ -z "$genlab" ]; then
 	go build -o bin/genlab ./cmd/genlab
 	genlab=bin/genlab
 elif [ ! -x "$genlab" ]; then
-	echo "results: GENLAB=$genlab is not an executable (scripts/upstream.sh builds bin/genlab-patched)" >&2
+	echo "results: GENLAB=$genlab is not an executable (scripts/upstream.sh builds bin/genlab-pinned)" >&2
 	exit 1
 fi
 
@@ -200,7 +200,7 @@ diffusion)
 	# samples, not the GANs' 10,000: the floor printed beside each is for as many
 	# training images, and is higher than theirs. About 1.5 hours per dataset on 2 cores
 	# (2,000 steps at about 0.9 steps/s, then 80,000 sampling passes at about 0.04 s);
-	# 1 h 16 min for the clothes on one core with GENLAB=bin/genlab-patched. EMA=0 trains without the weights' average, as the README's MNIST row was.
+	# 1 h 16 min for the clothes on one core with the patched build. EMA=0 trains without the weights' average, as the README's MNIST row was.
 	for d in ${DIFFUSION_DATASETS:-mnist fashion-mnist}; do
 		name=diffusion-$d out=runs/results/diffusion-$d.txt
 		run "$name" diffusion --dataset "$d" --steps "${STEPS:-2000}" --seed 1 ${EMA:+--set "EMA=$EMA"}

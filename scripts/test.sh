@@ -25,6 +25,11 @@ export GOMLX_BACKEND="${GOMLX_BACKEND:-go}"
 # sets it itself, but tests run models in the test binaries).
 export GODEBUG="${GODEBUG:+$GODEBUG,}cpu.fma=off"
 export GENLAB_DATA="${GENLAB_DATA:-$(cd .. && pwd)/shared/datasets}"
+# The carried backend (third_party/compute, which go.mod puts in place of
+# github.com/gomlx/compute): it must be exactly the pinned module plus patches/ (no
+# silent drift), and its own tests, the patches' included, must pass.
+bash scripts/third_party.sh
+(cd third_party/compute && GOWORK=off go test -count=1 ./internal/gobackend/...)
 go vet ./...
 # The GPU build (GoMLX's XLA backend, -tags xla) is vetted and compiled too, so that it
 # never rots on machines without a GPU: it needs no cgo and no plugin to build.

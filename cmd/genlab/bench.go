@@ -80,6 +80,7 @@ func cmdBench(args []string, out io.Writer) error {
 			fmt.Fprintf(out, ", peer %.4g -> %.4g", r.LastPeer.LossFirst, r.LastPeer.LossLast)
 		}
 		fmt.Fprintln(out)
+		fmt.Fprintf(out, "#   weights after %d steps: sha256=%s\n", r.Steps, r.Weights)
 		if peer != nil && len(ratios) == 1 {
 			fmt.Fprintf(out, "# peer settings: %s\n", r.LastPeer.Settings)
 		}
