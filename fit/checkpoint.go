@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -129,7 +130,7 @@ func Load(dir string, store *model.Store) (step int64, meta map[string]string, e
 	}
 	defer f.Close()
 	r := bufio.NewReader(f)
-	h, err := readHeader(r, path)
+	h, err := readHeader(r, path, fileSize(f))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -145,6 +146,9 @@ func Load(dir string, store *model.Store) (step int64, meta map[string]string, e
 	// Decode everything before touching the store, so that a bad file changes nothing.
 	values := make([]*tensors.Tensor, len(h.Vars))
 	for i, v := range h.Vars {
+		if !v.DType.IsSupported() || v.DType.IsPacked() || slices.ContainsFunc(v.Dims, func(d int) bool { return d < 0 || d > 1<<40 }) {
+			return 0, nil, bad("variable %s: bad dtype or shape %s%v", v.Path, v.DType, v.Dims)
+		}
 		shape := shapes.Make(v.DType, v.Dims...)
 		if v.Offset < 0 || v.Length != int64(shape.Memory()) || v.Offset+v.Length > int64(len(data)) {
 			return 0, nil, bad("variable %s: bad extent", v.Path)
@@ -208,7 +212,16 @@ func headerOf(dir string) (ckptHeader, error) {
 		return ckptHeader{}, fmt.Errorf("fit: no checkpoint: %w", err)
 	}
 	defer f.Close()
-	return readHeader(bufio.NewReader(f), path)
+	return readHeader(bufio.NewReader(f), path, fileSize(f))
+}
+
+// fileSize is f's size, or -1 when it cannot be read (then nothing is bounded by it).
+func fileSize(f *os.File) int64 {
+	st, err := f.Stat()
+	if err != nil {
+		return -1
+	}
+	return st.Size()
 }
 
 // corrupt is the error for a checkpoint at path that cannot be trusted.
@@ -216,9 +229,11 @@ func corrupt(path, why string, args ...any) error {
 	return fmt.Errorf("fit: %s: %w: %s (delete it to train from scratch)", path, ErrCorruptCheckpoint, fmt.Sprintf(why, args...))
 }
 
-// readHeader reads the magic line and the JSON header of the checkpoint at path,
-// leaving r at the start of the data section.
-func readHeader(r *bufio.Reader, path string) (ckptHeader, error) {
+// readHeader reads the magic line and the JSON header of the checkpoint at path, a
+// file of size bytes, leaving r at the start of the data section. A header length past
+// the file's end is an error before anything is allocated for it (a damaged length
+// would otherwise ask for up to a gigabyte).
+func readHeader(r *bufio.Reader, path string, size int64) (ckptHeader, error) {
 	bad := func(why string, args ...any) error { return corrupt(path, why, args...) }
 	m := make([]byte, len(magic))
 	if _, err := io.ReadFull(r, m); err != nil || string(m) != magic {
@@ -227,6 +242,9 @@ func readHeader(r *bufio.Reader, path string) (ckptHeader, error) {
 	var hlen uint64
 	if err := binary.Read(r, binary.LittleEndian, &hlen); err != nil || hlen > 1<<30 {
 		return ckptHeader{}, bad("bad header length")
+	}
+	if size >= 0 && hlen > uint64(max(size-int64(len(magic))-8, 0)) {
+		return ckptHeader{}, bad("header length %d past the end of the file's %d bytes (truncated?)", hlen, size)
 	}
 	hb := make([]byte, hlen)
 	if _, err := io.ReadFull(r, hb); err != nil {

@@ -8,27 +8,31 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/genlab-go/genlab/course"
 	"github.com/genlab-go/genlab/internal/testenv"
 )
 
 // notebook is the part of the .ipynb format the tests read.
 type notebook struct {
-	Cells []struct {
-		CellType       string   `json:"cell_type"`
-		Source         []string `json:"source"`
-		ExecutionCount *int     `json:"execution_count"`
-		Outputs        []output `json:"outputs"`
-	} `json:"cells"`
+	Cells    []cell `json:"cells"`
 	Metadata struct {
 		Kernelspec struct {
 			Name string `json:"name"`
 		} `json:"kernelspec"`
 	} `json:"metadata"`
+}
+
+type cell struct {
+	CellType       string   `json:"cell_type"`
+	Source         []string `json:"source"`
+	ExecutionCount *int     `json:"execution_count"`
+	Outputs        []output `json:"outputs"`
 }
 
 type output struct {
@@ -121,17 +125,7 @@ func TestNotebooksExecute(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: notebooks not executed")
 	}
-	jupyter, err := exec.LookPath("jupyter")
-	if err == nil {
-		var out []byte
-		out, err = exec.Command(jupyter, "kernelspec", "list").Output()
-		if err == nil && !strings.Contains(string(out), "gonb") {
-			err = fmt.Errorf("the gonb kernel is not installed")
-		}
-	}
-	if err != nil {
-		testenv.Missing(t, fmt.Sprintf("jupyter with the GoNB kernel is needed (run scripts/setup.sh): %v", err))
-	}
+	jupyter := jupyterWithGoNB(t)
 	dataDir := testenv.DataDir(t, "mnist")
 	// $GENLAB_NOTEBOOK_OUT keeps the executed notebooks (and their runs) for a look.
 	out := os.Getenv("GENLAB_NOTEBOOK_OUT")
@@ -164,57 +158,107 @@ func TestNotebooksExecute(t *testing.T) {
 		name := filepath.Base(path)
 		t.Run(strings.TrimSuffix(name, ".ipynb"), func(t *testing.T) {
 			start := time.Now()
-			cmd := exec.Command(jupyter, "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
-				"--ExecutePreprocessor.kernel_name=gonb", "--ExecutePreprocessor.timeout="+cellTimeout,
-				"--output-dir", out, name)
-			cmd.Dir = filepath.Dir(path)
-			cmd.Env = append(os.Environ(), "GENLAB_SMOKE="+smoke, "GENLAB_RUNS="+filepath.Join(out, "runs"),
-				"GENLAB_DATA="+dataDir, "GENLAB_OFFLINE=1")
-			var log bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &log, &log
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			peak := watchMemory(cmd.Process.Pid)
-			if err := cmd.Wait(); err != nil {
-				t.Fatalf("nbconvert %s: %v\n%s", name, err, tail(log.String(), 3000))
-			}
-			peakMiB := <-peak
-			if peakMiB > memoryBudgetMiB {
-				t.Errorf("%s peaked at %d MiB resident, over the %d MiB budget", name, peakMiB, memoryBudgetMiB)
-			}
-			nb := readNotebook(t, filepath.Join(out, name))
-			images := 0
-			for i, c := range nb.Cells {
-				for _, o := range c.Outputs {
-					switch {
-					case o.OutputType == "error":
-						t.Errorf("cell %d (%s): error %s: %s", i, firstLine(c.Source), o.Ename, o.Evalue)
-					case o.OutputType == "stream" && o.Name == "stderr":
-						t.Errorf("cell %d (%s) wrote to stderr:\n%s", i, firstLine(c.Source), tail(o.text(), 2000))
-					case o.Data["image/png"] != nil || o.Data["image/svg+xml"] != nil:
-						images++
-					}
-				}
-				if c.CellType == "code" && c.ExecutionCount == nil {
-					t.Errorf("cell %d (%s) did not run", i, firstLine(c.Source))
-				}
-			}
-			if images == 0 {
-				t.Errorf("%s displayed no figure", name)
-			}
+			nb, images, peakMiB := execute(t, jupyter, path, out, cellTimeout, "GENLAB_SMOKE="+smoke, "GENLAB_DATA="+dataDir)
 			// Every notebook builds against the patched backend (gonb_module.sh makes the
 			// checkout's relative replace absolute), and notebook 00 asks the backend itself.
-			if want := "the patched pure-Go backend"; !strings.Contains(cellText(nb, 0), want) {
-				t.Errorf("%s: the setup cell does not say %q:\n%s", name, want, cellText(nb, 0))
+			setup := slices.IndexFunc(nb.Cells, func(c cell) bool { return c.CellType == "code" })
+			if want := "the patched pure-Go backend"; !strings.Contains(cellText(nb, setup), want) {
+				t.Errorf("%s: the setup cell does not say %q:\n%s", name, want, cellText(nb, setup))
 			}
 			if want := "backend build: patched pure-Go backend"; name == "00_setup.ipynb" && !strings.Contains(notebookText(nb), want) {
 				t.Errorf("%s: no %q line: the kernel's cells do not run the patched backend", name, want)
+			}
+			// Every shipped course run is shown by its notebook, beside the learner's.
+			for _, r := range course.Recipe {
+				if _, _, err := course.Open(course.Dir(), r.Name); err == nil && r.Notebook+".ipynb" == name &&
+					!strings.Contains(notebookText(nb), "the course run "+r.Name+":") {
+					t.Errorf("%s does not show the shipped course run %s", name, r.Name)
+				}
 			}
 			t.Logf("[measured] %s (%s mode): %d figures, %s, peak memory %d MiB", name, mode, images, time.Since(start).Round(time.Second), peakMiB)
 			executed++
 		})
 	}
+}
+
+// TestNotebookWithoutCourseRuns: a notebook that shows a course run beside the
+// learner's (06) runs without it too (GENLAB_COURSE=off, as where the course folder is
+// missing), saying so and showing the learner's run alone.
+func TestNotebookWithoutCourseRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: notebooks not executed")
+	}
+	jupyter := jupyterWithGoNB(t)
+	dataDir := testenv.DataDir(t, "mnist")
+	path := filepath.Join(testenv.Root(t), "notebooks", "06_wgan_faces.ipynb")
+	nb, _, _ := execute(t, jupyter, path, t.TempDir(), "1800", "GENLAB_SMOKE=1", "GENLAB_DATA="+dataDir, "GENLAB_COURSE=off")
+	if text := notebookText(nb); !strings.Contains(text, "no course run dcgan-utkface here") {
+		t.Errorf("06 without course runs does not say so:\n%s", tail(text, 2000))
+	}
+}
+
+// jupyterWithGoNB is the jupyter command, with the GoNB kernel installed.
+func jupyterWithGoNB(t *testing.T) string {
+	jupyter, err := exec.LookPath("jupyter")
+	if err == nil {
+		var out []byte
+		out, err = exec.Command(jupyter, "kernelspec", "list").Output()
+		if err == nil && !strings.Contains(string(out), "gonb") {
+			err = fmt.Errorf("the gonb kernel is not installed")
+		}
+	}
+	if err != nil {
+		testenv.Missing(t, fmt.Sprintf("jupyter with the GoNB kernel is needed (run scripts/setup.sh): %v", err))
+	}
+	return jupyter
+}
+
+// execute runs the notebook at path headless into out with env, and fails t on
+// anything a reader would see go wrong in its outputs (an error, stderr, a cell that
+// did not run, no figure, memory over budget). It returns the executed notebook, its
+// figures and its peak resident memory.
+func execute(t *testing.T, jupyter, path, out, cellTimeout string, env ...string) (notebook, int, int) {
+	t.Helper()
+	name := filepath.Base(path)
+	cmd := exec.Command(jupyter, "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
+		"--ExecutePreprocessor.kernel_name=gonb", "--ExecutePreprocessor.timeout="+cellTimeout,
+		"--output-dir", out, name)
+	cmd.Dir = filepath.Dir(path)
+	cmd.Env = append(append(os.Environ(), "GENLAB_RUNS="+filepath.Join(out, "runs"), "GENLAB_OFFLINE=1"), env...)
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	peak := watchMemory(cmd.Process.Pid)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("nbconvert %s: %v\n%s", name, err, tail(log.String(), 3000))
+	}
+	peakMiB := <-peak
+	if peakMiB > memoryBudgetMiB {
+		t.Errorf("%s peaked at %d MiB resident, over the %d MiB budget", name, peakMiB, memoryBudgetMiB)
+	}
+	nb := readNotebook(t, filepath.Join(out, name))
+	images := 0
+	for i, c := range nb.Cells {
+		for _, o := range c.Outputs {
+			switch {
+			case o.OutputType == "error":
+				t.Errorf("cell %d (%s): error %s: %s", i, firstLine(c.Source), o.Ename, o.Evalue)
+			case o.OutputType == "stream" && o.Name == "stderr":
+				t.Errorf("cell %d (%s) wrote to stderr:\n%s", i, firstLine(c.Source), tail(o.text(), 2000))
+			case o.Data["image/png"] != nil || o.Data["image/svg+xml"] != nil:
+				images++
+			}
+		}
+		if c.CellType == "code" && c.ExecutionCount == nil {
+			t.Errorf("cell %d (%s) did not run", i, firstLine(c.Source))
+		}
+	}
+	if images == 0 {
+		t.Errorf("%s displayed no figure", name)
+	}
+	return nb, images, peakMiB
 }
 
 // cellText is what cell i of an executed notebook printed.

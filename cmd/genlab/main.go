@@ -5,6 +5,7 @@
 //	genlab sample [--ckpt DIR] [--n 64] [--out samples.png]
 //	genlab eval   [--ckpt DIR] [--k 100] [--n 10000] [--fd-n 10000] [--classifier DIR]
 //	genlab bench  [--peer pytorch] [--models mlp_vae,conv_vae] [--steps 20] [--rounds 3]
+//	genlab course list|train|export|check|install [NAME...|all] [--minutes M] [--course DIR]
 //
 // MODEL is any registered model (models.Names); each subcommand lives in its own file
 // and works through the models' registry and abilities (package models), never by a
@@ -56,6 +57,7 @@ Commands:
   sample  draw samples from a trained model into a PNG grid
   eval    print metrics of a trained model, one "metric NAME=VALUE" line each
   bench   time train steps, with --peer pytorch side by side with PyTorch on CPU
+  course  list|train|export|check|install the course runs (trained checkpoints held to quality bars)
 
 Run "genlab COMMAND -h" for the flags of a command.
 `
@@ -118,6 +120,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return cmdEval(ctx, args, out)
 	case "bench":
 		return cmdBench(args, out)
+	case "course":
+		return cmdCourse(ctx, args, out)
 	case "-h", "--help", "help":
 		fmt.Fprint(out, usage())
 		return nil
