@@ -238,3 +238,24 @@ func TestDir(t *testing.T) {
 		t.Errorf("in the checkout: Dir() = %q, want its course/runs", d)
 	}
 }
+
+// FuzzOpen: no manifest.json or weights file panics Open; what it accepts is the run
+// asked for, with weights whose SHA-256 the manifest names.
+func FuzzOpen(f *testing.F) {
+	f.Add([]byte(`{"name":"r","sha256":{"weights.safetensors":"x"}}`), []byte{})
+	f.Add([]byte(`{"name":"r","metrics":{"fd":1}}`), []byte{8, 0, 0, 0, 0, 0, 0, 0, '{', '}', ' ', ' ', ' ', ' ', ' ', ' '})
+	f.Add([]byte(`{"name":`), []byte{1})
+	f.Add([]byte(`[]`), []byte{})
+	f.Fuzz(func(t *testing.T, manifest, weights []byte) {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "r"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "r", course.ManifestFile), manifest, 0o644)
+		os.WriteFile(filepath.Join(dir, "r", course.WeightsFile), weights, 0o644)
+		m, _, err := course.Open(dir, "r")
+		if err == nil && m.Name != "r" {
+			t.Fatalf("opened run %q for r", m.Name)
+		}
+	})
+}

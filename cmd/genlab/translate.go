@@ -3,89 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
-	"image"
 	"io"
 	"math"
 	"os"
 	"slices"
 
 	"github.com/genlab-go/genlab/datasets"
-	"github.com/genlab-go/genlab/datasets/faces"
 	"github.com/genlab-go/genlab/eval"
 	"github.com/genlab-go/genlab/fit"
-	"github.com/genlab-go/genlab/lab"
 	"github.com/genlab-go/genlab/models"
 	"github.com/genlab-go/genlab/models/classifier"
-	"github.com/genlab-go/genlab/models/regressor"
 )
 
 // What the command does with image-to-image models (models.Translator).
-
-// translations draws the first n pairs of a paired set as rows of input | output |
-// target; for unpaired data input | output, and for a model with the way back (a
-// Cycler) its reconstruction too.
-func translations(tr models.Translator, pairs *datasets.Images, n int) (*image.RGBA, error) {
-	in, target, err := tr.Pairs(pairs)
-	if err != nil {
-		return nil, err
-	}
-	in = in.Subset(n)
-	inPx := in.Floats()
-	out, err := tr.Translate(inPx, in.N)
-	if err != nil {
-		return nil, err
-	}
-	if target != nil {
-		return lab.Side(in.N, in.H, in.W, in.C, 2, inPx, out, target.Subset(n).Floats()), nil
-	}
-	if cy, ok := tr.(models.Cycler); ok {
-		back, err := cy.Cycle(inPx, in.N)
-		if err != nil {
-			return nil, err
-		}
-		return lab.Side(in.N, in.H, in.W, in.C, 2, inPx, out, back), nil
-	}
-	return lab.Side(in.N, in.H, in.W, in.C, 2, inPx, out), nil
-}
-
-// compareTranslations draws the first n inputs of a paired set as rows of input | the
-// output of tr and of each model saved in others | target: models side by side on the
-// same held-out inputs.
-func compareTranslations(tr models.Translator, others []string, pairs *datasets.Images, n int) (*image.RGBA, error) {
-	in, target, err := tr.Pairs(pairs)
-	if err != nil {
-		return nil, err
-	}
-	if target == nil {
-		return nil, fmt.Errorf("sample: %s has no targets: compare translators on a paired dataset (e.g. --dataset maps)", pairs.Name)
-	}
-	in, target = in.Subset(n), target.Subset(n)
-	inPx := in.Floats()
-	sets := [][]float32{inPx}
-	for i, dir := range append([]string{""}, others...) {
-		t := tr
-		if i > 0 {
-			m, err := models.Load(dir)
-			if err != nil {
-				return nil, err
-			}
-			ok := false
-			if t, ok = m.(models.Translator); !ok {
-				return nil, fmt.Errorf("sample: %s holds a %q model, which does not translate", dir, m.Name())
-			}
-			// Each model reads the same inputs: a model of the other direction would not.
-			if in2, _, err := t.Pairs(pairs.Subset(n)); err != nil || !slices.Equal(in2.Floats(), inPx) {
-				return nil, fmt.Errorf("sample: %s does not translate the same inputs (another direction or size?)", dir)
-			}
-		}
-		out, err := t.Translate(inPx, in.N)
-		if err != nil {
-			return nil, err
-		}
-		sets = append(sets, out)
-	}
-	return lab.Side(in.N, in.H, in.W, in.C, 2, append(sets, target.Floats())...), nil
-}
 
 // translationEval is what scoring translations needs besides the model and the test
 // set: the training set (loaded on first use) and where the feature classifier and the
@@ -248,53 +178,4 @@ func rotationClassifier(te translationEval, train *datasets.Images, c int) (*cla
 	fc := fit.DefaultConfig()
 	fc.Steps, fc.Seed = te.clsSteps, te.seed
 	return models.LoadOrTrain(te.ctx, te.clsDir, classifier.Load, build, rotations, fc)
-}
-
-// ageShift prints the mean age the regressor reads in the held-out inputs, in their
-// translations and in the held-out faces of the target domain, and the shift the
-// translation makes.
-func ageShift(out io.Writer, in *datasets.Images, px []float32, target *datasets.Images, te translationEval) error {
-	faceTrain := func() (*datasets.Images, error) {
-		fmt.Fprintf(os.Stderr, "eval: no age regressor in %s: training one on %s (%d steps)\n", te.regDir, faces.Name, te.regSteps)
-		return datasets.LoadSize(te.ctx, te.data, faces.Name, datasets.Train, in.H)
-	}
-	build := func(d *datasets.Images) (*regressor.Model, error) {
-		c, err := regressor.Configure(d, models.Options{})
-		if err != nil {
-			return nil, err
-		}
-		return regressor.New(c)
-	}
-	fc := fit.DefaultConfig()
-	fc.Steps, fc.Seed = te.regSteps, te.seed
-	reg, err := models.LoadOrTrain(te.ctx, te.regDir, regressor.Load, build, faceTrain, fc)
-	if err != nil {
-		return fmt.Errorf("eval: age regressor: %w", err)
-	}
-	faceTest, err := datasets.LoadSize(te.ctx, te.data, faces.Name, datasets.Test, in.H)
-	if err != nil {
-		return err
-	}
-	mae, err := reg.Error(faceTest)
-	if err != nil {
-		return err
-	}
-	before, err := reg.Mean(in.Floats(), in.N)
-	if err != nil {
-		return err
-	}
-	after, err := reg.Mean(px, in.N)
-	if err != nil {
-		return err
-	}
-	goal, err := reg.Mean(target.Floats(), target.N)
-	if err != nil {
-		return err
-	}
-	metric(out, "age_regressor_mae", "%.2f", mae)
-	metric(out, "age_input", "%.1f", before)
-	metric(out, "age_output", "%.1f", after)
-	metric(out, "age_target", "%.1f", goal)
-	metric(out, "age_shift", "%.1f", after-before)
-	return nil
 }
