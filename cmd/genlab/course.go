@@ -31,6 +31,7 @@ func cmdCourse(ctx context.Context, args []string, out io.Writer) error {
 	note := fset.String("note", "", "export: a note for the manifest (e.g. a warm start and from what)")
 	force := fset.Bool("force", false, "export: write the run even if it falls short of its bars or of the shipped run")
 	evalExtra := fset.String("eval", "", "export, check: more genlab eval flags after the recipe's, which they override (e.g. \"--fd-n 500\" for a preview; the manifest records them)")
+	f32 := fset.Bool("float32", false, "export: ship float32 weights even where the recipe says float16 (to measure what float16 costs)")
 	recorded := fset.Bool("recorded", false, "check: read the metrics the manifests recorded instead of measuring the shipped weights again")
 	// Names may come before the flags (genlab course train dcgan-mnist --minutes 30).
 	var names []string
@@ -56,6 +57,7 @@ func cmdCourse(ctx context.Context, args []string, out io.Writer) error {
 	extra := strings.Fields(*evalExtra)
 	for i := range picked {
 		picked[i].Eval = append(slices.Clone(picked[i].Eval), extra...)
+		picked[i].Half = picked[i].Half && !*f32
 	}
 	switch verb {
 	case "list":
