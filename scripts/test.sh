@@ -30,6 +30,10 @@ export GENLAB_DATA="${GENLAB_DATA:-$(cd .. && pwd)/shared/datasets}"
 # silent drift), and its own tests, the patches' included, must pass.
 bash scripts/third_party.sh
 (cd third_party/compute && GOWORK=off go test -count=1 ./internal/gobackend/...)
+# Our code is gofmt-clean; third_party is upstream's bytes (the check above keeps the
+# patches gofmt-clean).
+unformatted=$(find . -name '*.go' -not -path './third_party/*' -not -path './.git/*' -print0 | xargs -0 gofmt -l)
+[ -z "$unformatted" ] || { echo "test: gofmt would change:" $unformatted >&2; exit 1; }
 go vet ./...
 # The GPU build (GoMLX's XLA backend, -tags xla) is vetted and compiled too, so that it
 # never rots on machines without a GPU: it needs no cgo and no plugin to build.

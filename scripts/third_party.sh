@@ -48,6 +48,19 @@ patches=(patches/compute-"$version"-*.patch)
 for p in "${patches[@]}"; do
 	patch -s -d "$tmp/compute" -p1 --no-backup-if-mismatch <"$p"
 done
+# The folder stays upstream's bytes plus the patches, so gofmt is not run over it (some
+# upstream files are not gofmt-clean); instead no patch may add code that gofmt would
+# change: each patched file's gofmt diff must be the one its pristine file has.
+gofmt_lines() { if [ -f "$1" ]; then gofmt -d "$1" | grep '^[-+][^-+]' || true; fi; }
+unformatted=0
+for f in $(sed -n 's|^+++ b/\([^[:space:]]*\.go\).*|\1|p' "${patches[@]}" | sort -u); do
+	if ! diff <(gofmt_lines "$src/$f") <(gofmt_lines "$tmp/compute/$f") >/dev/null; then
+		echo "third_party: a patch leaves $f with code gofmt would change (gofmt the patched hunks, then regenerate the patch):" >&2
+		diff <(gofmt_lines "$src/$f") <(gofmt_lines "$tmp/compute/$f") | head -20 >&2 || true
+		unformatted=1
+	fi
+done
+[ $unformatted = 0 ] || exit 1
 if $write; then
 	rm -rf "$dest"
 	mkdir -p "$(dirname "$dest")"
