@@ -80,6 +80,7 @@ func New(config string) (compute.Backend, error) {
 	}
 	if strings.HasPrefix(config, "go") {
 		warnSlowExp()
+		warnNoSIMD()
 	}
 	quietCUDACheck(config)
 	b, err := newQuiet(Resolved(config))
