@@ -68,6 +68,16 @@ func (j JPEGs) Each(ctx context.Context, split Split, fn func(name string, img i
 		if HeldOut(name, j.TestEvery) != (split == Test) {
 			continue
 		}
+		// The header first: the decoder allocates the whole image its header claims
+		// before it reads a pixel, so a corrupt file claiming 65,295 x 12,525 pixels
+		// (found by FuzzJPEGs) would take 1.2 GB of a learner's memory before failing.
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(b))
+		if err != nil {
+			return &Error{Path: path, Err: fmt.Errorf("decoding JPEG: %w", err), Hint: "the image is corrupt or truncated: " + j.Hint}
+		}
+		if cfg.Width != j.W || cfg.Height != j.H {
+			return &Error{Path: path, Err: fmt.Errorf("image is %dx%d, want %dx%d", cfg.Width, cfg.Height, j.W, j.H), Hint: j.Hint}
+		}
 		img, err := jpeg.Decode(bytes.NewReader(b))
 		if err != nil {
 			return &Error{Path: path, Err: fmt.Errorf("decoding JPEG: %w", err), Hint: "the image is corrupt or truncated: " + j.Hint}

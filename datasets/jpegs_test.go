@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -99,5 +100,29 @@ func TestJPEGs(t *testing.T) {
 	}
 	if err := j.Each(ctx, "valid", func(string, image.Image) {}); err == nil {
 		t.Error("an unknown split was accepted")
+	}
+}
+
+// A corrupt JPEG whose header claims 65,295 x 12,525 pixels (FuzzJPEGs found it) is
+// refused by its size before the decoder allocates the image it claims: the error names
+// the file and both sizes, and the loader allocates kilobytes, not the 1.2 GB that
+// decoding it first took.
+func TestJPEGsHugeHeader(t *testing.T) {
+	dir := t.TempDir()
+	b := []byte("\xff\xd8\xff\xc0\x00\x11\b0\xed\xff\x0f\x03\x01\"\x00\x02\x11\x01\x03\x11\x01\xff\xda\x00\f\x03\x01\x00\x02\x11\x03\x003\xb5\x8f")
+	if err := os.WriteFile(filepath.Join(dir, "a.jpg"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j := JPEGs{Folder: dir, Files: 1, W: 16, H: 8, TestEvery: 1 << 30, Hint: "test"}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := j.Each(context.Background(), Train, func(string, image.Image) { t.Error("a corrupt image reached fn") })
+	runtime.ReadMemStats(&after)
+	var de *Error
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "a.jpg") || !strings.Contains(err.Error(), "65295x12525, want 16x8") {
+		t.Fatalf("err = %v, want an *Error naming a.jpg and both sizes", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("refusing the file allocated %d bytes, want under 1 MiB", alloc)
 	}
 }
