@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -122,7 +123,19 @@ func ReadNPY(path, name string) (*Images, error) {
 	if len(dims) != 4 || (dims[3] != 1 && dims[3] != 3) {
 		return nil, bad("shape (%s), want (N, H, W, C) with C 1 or 3, or (N, H, W)", shape[1])
 	}
-	n := dims[0] * dims[1] * dims[2] * dims[3]
+	// The product is built against the data's length, so that a shape whose product
+	// overflows int (a damaged header) cannot wrap around to the length it has.
+	n := 1
+	if !slices.Contains(dims, 0) {
+		for _, d := range dims {
+			if n > len(data)/4/d {
+				return nil, bad("%d bytes of data for shape (%s), want more", len(data), shape[1])
+			}
+			n *= d
+		}
+	} else {
+		n = 0
+	}
 	if len(data) != 4*n {
 		return nil, bad("%d bytes of data for shape (%s), want %d", len(data), shape[1], 4*n)
 	}

@@ -67,6 +67,8 @@ func TestNPYFromNumpyAndItsErrors(t *testing.T) {
 		{"{'descr': '<f4', 'fortran_order': True, 'shape': (1, 2, 2, 1), }", four, "Fortran order"},
 		{"{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 2, 1), }", four[:3], "12 bytes of data"},
 		{"{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", four, "want (N, H, W, C)"},
+		// 4 x (2^62 + 4) wraps around to the 16 bytes there are: a panic in make before.
+		{"{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387908, 1, 1, 1), }", four, "16 bytes of data"},
 		{"{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 1, 2), }", four, "want (N, H, W, C)"},
 		{"{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 2, 1), }", []float32{0, 2, 0, 0}, "value 2 at index 1 is outside [0, 1]"},
 		{"{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 2, 1), }", []float32{0, 0, float32(math.NaN()), 0}, "value NaN at index 2"},
