@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -57,8 +58,15 @@ type Manifest struct {
 	Note     string             `json:"note,omitempty"` // e.g. a warm start, and from what
 	Training json.RawMessage    `json:"training,omitempty"`
 	Metrics  map[string]float64 `json:"metrics"`
-	Exported string             `json:"exported"` // date, UTC
-	SHA256   map[string]string  `json:"sha256"`
+	// Noise is each metric's spread (max - min) over the sampling seeds it was measured
+	// with: a later run replaces this one only if it is better by more than that.
+	Noise map[string]float64 `json:"noise,omitempty"`
+	Seeds int                `json:"seeds,omitempty"`
+	// WarmStarts are the points where training went on from shipped weights with a
+	// fresh optimizer (the training home's ledger), not from a full checkpoint.
+	WarmStarts []WarmStart       `json:"warm_starts,omitempty"`
+	Exported   string            `json:"exported"` // date, UTC
+	SHA256     map[string]string `json:"sha256"`
 }
 
 // Hours is the run's training wall time in hours.
@@ -145,7 +153,7 @@ func Weights(ckptDir string, half bool) (map[string]safetensors.Tensor, int64, m
 // dir/run.Name: the weights (float16 if run.Half) and a manifest with metrics, the
 // machine it trained on and a note. Files are written beside their place and renamed,
 // so an interrupted export leaves the previous run whole.
-func Export(ckptDir, dir string, run Run, metrics map[string]float64, machine, note string) (*Manifest, error) {
+func Export(ckptDir, dir string, run Run, meas *Measurement, machine, note string) (*Manifest, error) {
 	weights, step, meta, err := Weights(ckptDir, run.Half)
 	if err != nil {
 		return nil, err
@@ -153,10 +161,19 @@ func Export(ckptDir, dir string, run Run, metrics map[string]float64, machine, n
 	if meta["model"] != run.Model {
 		return nil, fmt.Errorf("course: %s holds a %q model, the recipe's %s is %q", ckptDir, meta["model"], run.Name, run.Model)
 	}
-	m := &Manifest{Name: run.Name, Model: run.Model, Dataset: run.Dataset, Train: run.TrainArgs("runs/course/" + run.Name),
+	m := &Manifest{Name: run.Name, Model: run.Model, Dataset: run.Dataset, Train: run.TrainArgs("$GENLAB_COURSE_HOME/" + run.Name),
 		Eval: run.Eval, Config: json.RawMessage(meta["config"]), Steps: int(step), Seed: run.Seed, DType: "F32",
-		Wall: wallSeconds(meta), Machine: machine, Note: note, Metrics: metrics,
+		Wall: wallSeconds(meta), Machine: machine, Note: note,
 		Exported: time.Now().UTC().Format("2006-01-02"), SHA256: map[string]string{}}
+	if meas != nil {
+		m.Metrics, m.Noise, m.Seeds = meas.Metrics, meas.Noise, meas.Seeds
+		if meas.Eval != nil {
+			m.Eval = meas.Eval
+		}
+	}
+	if l, err := ReadLedger(ckptDir); err == nil {
+		m.WarmStarts = l.WarmStarts
+	}
 	if run.Half {
 		m.DType = "F16"
 	}
@@ -244,9 +261,11 @@ func Install(dir, name, runDir string) (*Manifest, error) {
 		if err != nil {
 			return nil, fmt.Errorf("course: %s: tensor %s: %w", name, n, err)
 		}
-		if _, err := store.CreateVariable(n, t); err != nil {
+		v, err := store.CreateVariable(n, t)
+		if err != nil {
 			return nil, fmt.Errorf("course: %s: %w", name, err)
 		}
+		v.SetTrainable(fit.Trainable(n, t.DType())) // the step counter is not a weight
 	}
 	meta := fit.ModelMeta(m.Model, m.Config, nil)
 	meta["course"] = m.Name
@@ -389,7 +408,7 @@ func float32bits(f float32) uint32     { return math.Float32bits(f) }
 // Summary is the run in a sentence for a notebook or a table: its budget, where and how
 // long it trained, and its bars' metrics as measured on the shipped weights.
 func (m *Manifest) Summary() string {
-	s := fmt.Sprintf("the course run %s: %s steps, %s on %s", m.Name, thousands(m.Steps), duration(m.Wall), m.Machine)
+	s := fmt.Sprintf("the course run %s: %s steps, %s on %s", m.Name, Thousands(m.Steps), duration(m.Wall), m.Machine)
 	r, err := Lookup(m.Name)
 	if err != nil {
 		return s
@@ -407,7 +426,36 @@ func (m *Manifest) Summary() string {
 	if len(parts) > 0 {
 		s += "; " + strings.Join(parts, ", ")
 	}
+	if cleared, standing := m.Standing(); !cleared {
+		s += " (" + standing + ")"
+	}
 	return s
+}
+
+// Standing says whether the shipped run clears its recipe's bars, as its manifest
+// measured them, and in words: "at its bars", or "in progress: 20,000 steps, fd 100.7
+// against its bar 26.2" for a run shipped on the way to them.
+func (m *Manifest) Standing() (cleared bool, words string) {
+	r, err := Lookup(m.Name)
+	if err != nil {
+		return false, "not in the recipe"
+	}
+	metrics := maps.Clone(m.Metrics)
+	Derived(metrics)
+	var short []string
+	for _, b := range r.Bars {
+		v, limit, ok, err := b.Check(metrics)
+		switch {
+		case err != nil:
+			short = append(short, fmt.Sprintf("%s not measured", b.Metric))
+		case !ok:
+			short = append(short, fmt.Sprintf("%s %.4g against its bar %.4g", b.Metric, v, limit))
+		}
+	}
+	if len(short) == 0 {
+		return true, "at its bars"
+	}
+	return false, fmt.Sprintf("in progress: %s steps, %s", Thousands(m.Steps), strings.Join(short, ", "))
 }
 
 // Unavailable says, for a notebook, why a course run is not shown (Load's error).
@@ -418,7 +466,8 @@ func Unavailable(name string, err error) string {
 	return fmt.Sprintf("(the course run %s could not be loaded: %v)", name, err)
 }
 
-func thousands(n int) string {
+// Thousands writes n with thousands separators: 20,000.
+func Thousands(n int) string {
 	s := fmt.Sprint(n)
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]

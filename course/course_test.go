@@ -122,7 +122,7 @@ func TestExportInstallLoad(t *testing.T) {
 	for _, half := range []bool{false, true} {
 		run := course.Run{Name: "tiny-gan", Model: "gan", Dataset: "shapes", Steps: 3, Seed: 1, Half: half}
 		dir := filepath.Join(tmp, "course", map[bool]string{false: "f32", true: "f16"}[half])
-		m, err := course.Export(ckpt, dir, run, map[string]float64{"fd": 1.5}, "a test", "")
+		m, err := course.Export(ckpt, dir, run, &course.Measurement{Metrics: map[string]float64{"fd": 1.5}}, "a test", "")
 		if err != nil {
 			t.Fatal(err)
 		}

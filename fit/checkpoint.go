@@ -187,9 +187,17 @@ func (v ckptVar) trainable() bool {
 	if v.Trainable != nil {
 		return *v.Trainable
 	}
-	return v.DType.IsFloat() && !strings.Contains(v.Path, "#") && !strings.Contains(v.Path, "global_step") &&
-		!strings.HasPrefix(v.Path, "/AdamOptimizer") &&
-		!strings.HasSuffix(v.Path, "/mean") && !strings.HasSuffix(v.Path, "/variance") // blocks.BatchNorm's running averages
+	return Trainable(v.Path, v.DType)
+}
+
+// Trainable guesses from a variable's name and type whether an optimizer may update it,
+// for weights stored without that fact (old checkpoints, safetensors). Models that
+// freeze a float variable of their own (running averages, a weight average) say so
+// again whenever they build their graph.
+func Trainable(path string, dt dtypes.DType) bool {
+	return dt.IsFloat() && !strings.Contains(path, "#") && !strings.Contains(path, "global_step") &&
+		!strings.HasPrefix(path, "/AdamOptimizer") &&
+		!strings.HasSuffix(path, "/mean") && !strings.HasSuffix(path, "/variance") // blocks.BatchNorm's running averages
 }
 
 // ReadMeta returns the metadata of dir's checkpoint without loading its variables.

@@ -61,6 +61,10 @@ type Config struct {
 	Seed            int64  // seeds the in-graph random state (the data order is the Batches function's job)
 	CheckpointDir   string // "" for no checkpoints
 	CheckpointEvery int    // steps between checkpoints (0: only at the end)
+	// CheckpointInterval, if not zero, also checkpoints at the first step boundary after
+	// this much wall time since the last checkpoint: a long run on a slow machine, killed
+	// without warning, loses at most about this much work whatever its step rate.
+	CheckpointInterval time.Duration
 	// Progress receives progress reports (nil: none). On a terminal it is a live bar;
 	// elsewhere (notebooks, logs) about Reports lines per run.
 	Progress io.Writer
@@ -252,7 +256,17 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 				return nil, fmt.Errorf("fit: %s: bad training history in checkpoint: %w", cfg.CheckpointDir, err)
 			}
 		}
-		report(cfg.Progress, "fit: resumed from %s at step %d\n", cfg.CheckpointDir, start)
+		if rng := store.GetVariable(model.JoinPath("/", model.RNGStateVariableName)); rng == nil || !rng.HasValue() {
+			// Weights without a random state (a course run installed to train on: a warm
+			// start) are seeded from the run's seed and step, never from the clock, so
+			// that a warm-started run is as reproducible as a fresh one.
+			if err := store.SetRNGStateFromSeed(cfg.Seed + int64(start)); err != nil {
+				return nil, fmt.Errorf("fit: seeding: %w", err)
+			}
+			report(cfg.Progress, "fit: warm start from the weights in %s at step %d (a fresh optimizer, the random state seeded from --seed and the step)\n", cfg.CheckpointDir, start)
+		} else {
+			report(cfg.Progress, "fit: resumed from %s at step %d\n", cfg.CheckpointDir, start)
+		}
 	default:
 		if err := store.SetRNGStateFromSeed(cfg.Seed); err != nil {
 			return nil, fmt.Errorf("fit: seeding: %w", err)
@@ -281,7 +295,7 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 	if !cfg.Until.IsZero() {
 		reportEvery = time.Until(cfg.Until) / time.Duration(reports)
 	}
-	lastReport := t0
+	lastReport, lastSave := t0, t0
 	sums := make([][]float64, len(updates))
 	count := 0
 	save := func(step int) error {
@@ -298,7 +312,7 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		}
 		meta[historyKey] = string(raw)
 		delete(meta, dataKey) // the manifest holds it
-		cur.From, cur.To = from, step
+		cur.From, cur.To, cur.Seconds = from, step, time.Since(t0).Seconds()
 		man, err := json.Marshal(Manifest{Runs: append(slices.Clone(runs), cur)})
 		if err != nil {
 			return err
@@ -307,6 +321,7 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		if err := Save(cfg.CheckpointDir, store, int64(step), meta); err != nil {
 			return err
 		}
+		lastSave = time.Now()
 		if cfg.OnCheckpoint != nil {
 			return cfg.OnCheckpoint(step)
 		}
@@ -370,7 +385,9 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		} else {
 			bar.tick(done)
 		}
-		if cfg.CheckpointEvery > 0 && done%cfg.CheckpointEvery == 0 && done < end {
+		byStep := cfg.CheckpointEvery > 0 && done%cfg.CheckpointEvery == 0
+		byTime := cfg.CheckpointInterval > 0 && time.Since(lastSave) >= cfg.CheckpointInterval
+		if (byStep || byTime) && done < end {
 			if err := save(done); err != nil {
 				return hist, err
 			}

@@ -340,6 +340,38 @@ func TestOnCheckpoint(t *testing.T) {
 	}
 }
 
+// CheckpointInterval checkpoints by wall time whatever the step count: with an interval
+// shorter than a step, at every step; the time checkpoints change nothing trained, and
+// the manifest records the process's cores and seconds.
+func TestCheckpointInterval(t *testing.T) {
+	be := backend.MustNew("go")
+	b, u := regression(0.01)
+	cfg := DefaultConfig()
+	cfg.Progress = nil
+	cfg.Steps, cfg.CheckpointEvery, cfg.CheckpointInterval, cfg.CheckpointDir = 6, 0, time.Nanosecond, t.TempDir()
+	var steps []int
+	cfg.OnCheckpoint = func(step int) error { steps = append(steps, step); return nil }
+	timed := model.NewStore()
+	if _, err := Run(context.Background(), be, timed, cfg, b, u); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(steps, []int{1, 2, 3, 4, 5, 6}) {
+		t.Errorf("checkpoints by time at steps %v, want every step", steps)
+	}
+	m, err := ReadManifest(cfg.CheckpointDir)
+	if err != nil || len(m.Runs) != 1 || m.Runs[0].Cores < 1 || m.Runs[0].Seconds <= 0 {
+		t.Errorf("manifest %+v (%v): want the process's cores and seconds", m, err)
+	}
+	cfg.CheckpointInterval, cfg.CheckpointDir, cfg.OnCheckpoint = 0, "", nil
+	plain := model.NewStore()
+	if _, err := Run(context.Background(), be, plain, cfg, b, u); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := weights(t, timed), weights(t, plain); !slices.Equal(a, b) {
+		t.Errorf("weights with checkpoints at every step %v, without %v", a, b)
+	}
+}
+
 // Train numbers the minibatches of a game by step: updates [critic x3, generator
 // (Reuse)] draw 3 batches a step, numbered step*3 + j, and the generator reads the
 // critic's last; a first update that would reuse is refused.

@@ -39,6 +39,11 @@ type Build struct {
 	Data    *Digest `json:"data,omitempty"`
 	From    int     `json:"from"`
 	To      int     `json:"to"`
+	// Cores is GOMAXPROCS, and Seconds the process's wall time from its first step to
+	// its last checkpoint: the core-hours a course run has cost (0 in checkpoints
+	// written before they were recorded).
+	Cores   int     `json:"cores,omitempty"`
+	Seconds float64 `json:"seconds,omitempty"`
 }
 
 // Digest identifies a dataset as a model read it: its name, size and shape, and the
@@ -125,7 +130,7 @@ func manifestOf(dir string, meta map[string]string) (Manifest, error) {
 // thisBuild describes the running binary: genlab's commit or version, Go's and GoMLX's
 // versions, from the build information Go embeds.
 func thisBuild(backendName string) Build {
-	b := Build{Genlab: "unknown", Go: runtime.Version(), GoMLX: "unknown", Backend: backendName}
+	b := Build{Genlab: "unknown", Go: runtime.Version(), GoMLX: "unknown", Backend: backendName, Cores: runtime.GOMAXPROCS(0)}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return b

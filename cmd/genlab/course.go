@@ -12,27 +12,32 @@ import (
 	"strings"
 
 	"github.com/genlab-go/genlab/course"
+	"github.com/genlab-go/genlab/fit"
 )
 
 // cmdCourse is `genlab course VERB [NAME...] [flags]`: the course runs of the recipe
-// (package course), trained, exported, checked against their bars and installed.
+// (package course), trained in the durable training home, measured, exported when they
+// improve (the ratchet), checked against their bars, and installed.
 func cmdCourse(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: course: which verb? genlab course list|train|export|check|install [NAME...] [flags]", errUsage)
+		return fmt.Errorf("%w: course: which verb? genlab course %s [NAME...] [flags]", errUsage, courseVerbs)
 	}
 	verb, args := args[0], args[1:]
 	var c common
 	fset := c.flags("course " + verb)
-	dir := fset.String("course", course.Dir(), "the course directory of shipped runs (default $GENLAB_COURSE, else the checkout's course/runs)")
-	runs := fset.String("runs", filepath.Join("runs", "course"), "where course runs train (one checkpoint folder per run)")
+	o := courseOpts{}
+	fset.StringVar(&o.dir, "course", course.Dir(), "the course directory of shipped runs (default $GENLAB_COURSE, else the checkout's course/runs)")
+	fset.StringVar(&o.home, "home", "", "the training home: one checkpoint folder per run, outside the checkout (default $"+course.HomeEnv+", else genlab/course in the user's cache directory)")
+	fset.StringVar(&o.to, "to", filepath.Join("runs", "course"), "install: where the shipped runs are installed as checkpoints (one folder per run)")
 	minutes := fset.Float64("minutes", 0, "train: a time budget per run: stop at the first step after it, with a checkpoint (the same command resumes)")
-	steps := fset.Int("steps", 0, "train: stop at this step instead of the recipe's (its schedules keep the recipe's budget; for tests and previews)")
-	machine := fset.String("machine", "", "export: where the run trained, for the manifest (e.g. \"1 core of an AMD EPYC, pure-Go backend\")")
-	note := fset.String("note", "", "export: a note for the manifest (e.g. a warm start and from what)")
-	force := fset.Bool("force", false, "export: write the run even if it falls short of its bars or of the shipped run")
-	evalExtra := fset.String("eval", "", "export, check: more genlab eval flags after the recipe's, which they override (e.g. \"--fd-n 500\" for a preview; the manifest records them)")
-	f32 := fset.Bool("float32", false, "export: ship float32 weights even where the recipe says float16 (to measure what float16 costs)")
-	recorded := fset.Bool("recorded", false, "check: read the metrics the manifests recorded instead of measuring the shipped weights again")
+	steps := fset.Int("steps", 0, "train: stop at this step instead of the recipe's (past it: train on from a run at the recipe's budget)")
+	fset.StringVar(&o.machine, "machine", "", "export: where the run trained, for the manifest (e.g. \"1 core of an AMD EPYC, pure-Go backend\")")
+	fset.StringVar(&o.note, "note", "", "export: a note for the manifest")
+	fset.BoolVar(&o.force, "force", false, "export: ship the run even if it is not better than the shipped one by more than the noise")
+	fset.IntVar(&o.seeds, "seeds", 3, "export, measure: sampling seeds to measure with (the metrics are seed 1's; their spread over the seeds is the noise)")
+	evalExtra := fset.String("eval", "", "export, measure, check: more genlab eval flags after the recipe's, which they override (e.g. \"--fd-n 1000\" for a preview; recorded with the metrics)")
+	f32 := fset.Bool("float32", false, "export, measure: float32 weights even where the recipe says float16 (to measure what float16 costs)")
+	fset.BoolVar(&o.recorded, "recorded", false, "check: read the metrics the manifests recorded instead of measuring the shipped weights again")
 	// Names may come before the flags (genlab course train dcgan-mnist --minutes 30).
 	var names []string
 	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -49,11 +54,20 @@ func cmdCourse(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer c.stop()
-	picked, err := pickRuns(names, verb == "train" || verb == "export")
+	if o.seeds < 1 {
+		return fmt.Errorf("%w: course: --seeds %d: at least 1", errUsage, o.seeds)
+	}
+	acts := verb == "train" || verb == "export" || verb == "measure"
+	picked, err := pickRuns(names, acts)
 	if err != nil {
 		return err
 	}
-	fwd := c.forward()
+	if o.home == "" && (acts || verb == "status") {
+		if o.home, err = course.Home(); err != nil {
+			return err
+		}
+	}
+	o.fwd = c.forward()
 	extra := strings.Fields(*evalExtra)
 	for i := range picked {
 		picked[i].Eval = append(slices.Clone(picked[i].Eval), extra...)
@@ -61,46 +75,98 @@ func cmdCourse(ctx context.Context, args []string, out io.Writer) error {
 	}
 	switch verb {
 	case "list":
-		return courseList(out, *dir, picked)
+		return courseList(out, o.dir, picked)
+	case "status":
+		return courseStatus(out, o, picked)
 	case "train":
 		for _, r := range picked {
-			a := append([]string{"train"}, r.TrainArgs(filepath.Join(*runs, r.Name))...)
-			if *minutes > 0 {
-				a = append(a, "--minutes", fmt.Sprint(*minutes))
-			}
-			if *steps > 0 {
-				a = stopAt(a, *steps)
-			}
-			fmt.Fprintf(out, "# course train %s: genlab %s\n", r.Name, strings.Join(a, " "))
-			if err := run(ctx, append(a, fwd...), out); err != nil {
+			if err := courseTrain(ctx, out, o, r, *steps, *minutes); err != nil {
 				return fmt.Errorf("course train %s: %w", r.Name, err)
 			}
 		}
 		return nil
-	case "export":
+	case "export", "measure":
 		for _, r := range picked {
-			if err := courseExport(ctx, out, r, filepath.Join(*runs, r.Name), *dir, *machine, *note, *force, fwd); err != nil {
-				return fmt.Errorf("course export %s: %w", r.Name, err)
+			if err := courseExport(ctx, out, o, r, verb == "export"); err != nil {
+				return fmt.Errorf("course %s %s: %w", verb, r.Name, err)
 			}
 		}
 		return nil
 	case "check":
-		return courseCheck(ctx, out, *dir, picked, *recorded, fwd)
+		return courseCheck(ctx, out, o, picked)
 	case "install":
 		for _, r := range picked {
-			m, err := course.Installed(*dir, r.Name, filepath.Join(*runs, r.Name))
-			if errors.Is(err, course.ErrNotShipped) {
-				fmt.Fprintf(out, "# %s: not shipped\n", r.Name)
-				continue
-			}
-			if err != nil {
+			if err := courseInstall(out, o, r); err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "# %s: installed in %s (%d steps, %s)\n", r.Name, filepath.Join(*runs, r.Name), m.Steps, m.DType)
 		}
 		return nil
 	}
-	return fmt.Errorf("%w: course: unknown verb %q (list, train, export, check, install)", errUsage, verb)
+	return fmt.Errorf("%w: course: unknown verb %q (%s)", errUsage, verb, courseVerbs)
+}
+
+const courseVerbs = "list|status|train|measure|export|check|install"
+
+// courseOpts is the flags the course verbs share.
+type courseOpts struct {
+	dir, home, to string // shipped runs, the training home, install's target
+	machine, note string
+	force         bool
+	seeds         int
+	recorded      bool
+	fwd           []string // common flags for the train and eval they run
+}
+
+// courseTrain trains r in the training home: on from its checkpoint there, else from
+// the shipped run's weights (a warm start), else from scratch.
+func courseTrain(ctx context.Context, out io.Writer, o courseOpts, r course.Run, steps int, minutes float64) error {
+	ckpt := filepath.Join(o.home, r.Name)
+	fmt.Fprintf(out, "# course train %s: training home %s\n", r.Name, ckpt)
+	if !fit.HasCheckpoint(ckpt) {
+		m, err := course.WarmStartFrom(o.dir, r.Name, ckpt)
+		switch {
+		case errors.Is(err, course.ErrNotShipped):
+			fmt.Fprintf(out, "# %s: no checkpoint in the training home and none shipped: from scratch\n", r.Name)
+		case err != nil:
+			return err // a damaged shipped run is never trained over
+		default:
+			fmt.Fprintf(out, "# %s: no checkpoint in the training home: a warm start from the shipped run (%s steps, %s; weights only, a fresh optimizer)\n",
+				r.Name, course.Thousands(m.Steps), m.SHA256[course.WeightsFile][:12])
+		}
+	}
+	a := append([]string{"train"}, r.TrainArgs(ckpt)...)
+	target := r.Steps
+	if steps > 0 {
+		a, target = stopAt(a, steps), steps
+	}
+	if at, err := fit.CheckpointStep(ckpt); err == nil && at >= target {
+		fmt.Fprintf(out, "# %s: at step %s, its budget of %s: nothing to train (--steps N trains on past it)\n", r.Name, course.Thousands(at), course.Thousands(target))
+		return nil
+	}
+	if minutes > 0 {
+		a = append(a, "--minutes", fmt.Sprint(minutes))
+	}
+	fmt.Fprintf(out, "# genlab %s\n", strings.Join(a, " "))
+	return run(ctx, append(a, o.fwd...), out)
+}
+
+// courseInstall writes the shipped run r as a checkpoint under o.to, for genlab eval,
+// sample and the notebooks; it never writes over a checkpoint that training made.
+func courseInstall(out io.Writer, o courseOpts, r course.Run) error {
+	dst := filepath.Join(o.to, r.Name)
+	if meta, err := fit.ReadMeta(dst); err == nil && meta["course"] == "" {
+		return fmt.Errorf("course install %s: %s holds a training checkpoint, not an installed course run: not replaced", r.Name, dst)
+	}
+	m, err := course.Installed(o.dir, r.Name, dst)
+	if errors.Is(err, course.ErrNotShipped) {
+		fmt.Fprintf(out, "# %s: not shipped\n", r.Name)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "# %s: installed in %s (%d steps, %s)\n", r.Name, dst, m.Steps, m.DType)
+	return nil
 }
 
 // forward is the common flags to pass on to the train and eval a course verb runs.
@@ -162,7 +228,8 @@ func courseList(out io.Writer, dir string, runs []course.Run) error {
 	for _, r := range runs {
 		status := "not shipped"
 		if m, _, err := course.Open(dir, r.Name); err == nil {
-			status = fmt.Sprintf("shipped: %d steps, %.1f h on %s, %s", m.Steps, m.Hours(), m.Machine, m.DType)
+			_, standing := m.Standing()
+			status = fmt.Sprintf("shipped (%s): %d steps, %.1f h on %s, %s", standing, m.Steps, m.Hours(), m.Machine, m.DType)
 		} else if !errors.Is(err, course.ErrNotShipped) {
 			status = "damaged: " + err.Error()
 		}

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,8 +33,9 @@ func TestKilledRunResumesExactly(t *testing.T) {
 	if out, err := exec.Command(bin, args(straight)...).CombinedOutput(); err != nil {
 		t.Fatalf("straight run: %v\n%s", err, out)
 	}
-	// Kill the second run right after its first checkpoint lands.
-	cmd := exec.Command(bin, args(killed)...)
+	// Kill the second run right after its first checkpoint lands: one written by wall
+	// time (every 30 ms), not by step count, as a course run's every 10 minutes are.
+	cmd := exec.Command(bin, append(args(killed), "--ckpt-every", "0", "--ckpt-minutes", "0.0005")...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -73,5 +78,51 @@ func TestKilledRunResumesExactly(t *testing.T) {
 	}
 	if m1, m2 := metrics(straight), metrics(killed); m1 != m2 {
 		t.Errorf("metrics differ:\nstraight:\n%s\nkilled at %d and resumed:\n%s", m1, at, m2)
+	}
+
+	// SIGTERM (a shutdown, a scheduler) stops a run with no checkpoint of its own yet at
+	// the next step, with a checkpoint there and a message that says so; resumed, it is
+	// the straight run.
+	termed := filepath.Join(dir, "terminated")
+	cmd = exec.Command(bin, append(args(termed), "--ckpt-every", "0", "--ckpt-minutes", "0")...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var log strings.Builder
+	for sc.Scan() { // the first progress report: training is under way
+		log.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "step") {
+			break
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	rest, _ := io.ReadAll(stderr)
+	log.Write(rest)
+	werr := cmd.Wait()
+	at, _, err = fit.Load(termed, model.NewStore())
+	if err != nil || at <= 0 || at >= steps {
+		t.Fatalf("after SIGTERM: checkpoint at step %d (%v), want one between 0 and %d; exit %v\n%s", at, err, steps, werr, log.String())
+	}
+	if werr == nil || !strings.Contains(log.String(), "interrupted") || !strings.Contains(log.String(), "the same command resumes it") {
+		t.Errorf("after SIGTERM: exit %v, want a failure that says how to resume:\n%s", werr, log.String())
+	}
+	if out, err := exec.Command(bin, args(termed)...).CombinedOutput(); err != nil {
+		t.Fatalf("resumed after SIGTERM: %v\n%s", err, out)
+	}
+	c := model.NewStore()
+	if _, _, err := fit.Load(termed, c); err != nil {
+		t.Fatal(err)
+	}
+	for path, x := range testenv.Variables(t, c) {
+		if !bytes.Equal(x, va[path]) {
+			t.Errorf("%s differs between the straight run and the one stopped by SIGTERM at step %d and resumed", path, at)
+		}
 	}
 }

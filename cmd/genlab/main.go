@@ -24,6 +24,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 
 	"github.com/genlab-go/genlab/backend"
 	"github.com/genlab-go/genlab/models"
@@ -40,6 +41,7 @@ import (
 	_ "github.com/genlab-go/genlab/models/dbvae"
 	_ "github.com/genlab-go/genlab/models/detector"
 	_ "github.com/genlab-go/genlab/models/diffusion"
+	_ "github.com/genlab-go/genlab/models/flow"
 	_ "github.com/genlab-go/genlab/models/gan"
 	_ "github.com/genlab-go/genlab/models/pix2pix"
 	_ "github.com/genlab-go/genlab/models/pixelcnn"
@@ -76,7 +78,9 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGINT (Ctrl-C) and SIGTERM (a shutdown, a scheduler, kill) end training at the
+	// next step with a checkpoint there; only SIGKILL loses the work since the last one.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
 	switch {

@@ -61,12 +61,16 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	seed := fset.Int64("seed", 1, "random seed")
 	ckpt := fset.String("ckpt", "", "checkpoint directory (default runs/MODEL-DATASET); an existing checkpoint is resumed")
 	every := fset.Int("ckpt-every", 500, "steps between checkpoints")
+	everyMin := fset.Float64("ckpt-minutes", 10, "also checkpoint after this many minutes since the last checkpoint (0: by steps only): a killed run loses at most this much")
 	if err := c.parse(fset, args[1:]); err != nil {
 		return err
 	}
 	defer c.stop()
 	if *minutes < 0 {
 		return fmt.Errorf("%w: train: --minutes %g is negative", errUsage, *minutes)
+	}
+	if *everyMin < 0 {
+		return fmt.Errorf("%w: train: --ckpt-minutes %g is negative", errUsage, *everyMin)
 	}
 	if *ckpt == "" {
 		*ckpt = filepath.Join("runs", name+"-"+*dataset)
@@ -89,6 +93,7 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fc := fit.DefaultConfig()
 	fc.Steps, fc.Seed, fc.CheckpointDir, fc.CheckpointEvery = *steps, *seed, *ckpt, *every
+	fc.CheckpointInterval = time.Duration(*everyMin * float64(time.Minute))
 	recon, reconstructs := m.(models.Reconstructor)
 	gen, generates := m.(lab.Generator)
 	tr, translates := m.(models.Translator)
@@ -136,6 +141,11 @@ func cmdTrain(ctx context.Context, args []string, out io.Writer) error {
 		fc.Until = start.Add(time.Duration(*minutes * float64(time.Minute)))
 	}
 	hist, err := m.Train(ctx, train, fc)
+	if err != nil && ctx.Err() != nil {
+		if at, cerr := fit.CheckpointStep(*ckpt); cerr == nil {
+			return fmt.Errorf("interrupted: %s holds step %d; the same command resumes it (%w)", *ckpt, at, err)
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,9 @@ func TestTrainSummary(t *testing.T) {
 	if err := run(context.Background(), []string{"train", "vae", "--minutes", "-1"}, &out); err == nil || !strings.Contains(err.Error(), "--minutes -1 is negative") {
 		t.Errorf("--minutes -1: %v", err)
 	}
+	if err := run(context.Background(), []string{"train", "vae", "--ckpt-minutes", "-1"}, &out); err == nil || !strings.Contains(err.Error(), "--ckpt-minutes -1 is negative") {
+		t.Errorf("--ckpt-minutes -1: %v", err)
+	}
 }
 
 // eval reads another program's samples and writes the images its likelihood scores, as
