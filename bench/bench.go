@@ -24,6 +24,7 @@ import (
 	"github.com/genlab-go/genlab/models/dbvae"
 	"github.com/genlab-go/genlab/models/detector"
 	"github.com/genlab-go/genlab/models/diffusion"
+	"github.com/genlab-go/genlab/models/flow"
 	"github.com/genlab-go/genlab/models/gan"
 	"github.com/genlab-go/genlab/models/pix2pix"
 	"github.com/genlab-go/genlab/models/pixelcnn"
@@ -110,6 +111,14 @@ func Cases() []Case {
 		{Name: "diffusion", Batch: diffusion.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
 			c := diffusion.DefaultConfig()
 			m, err := diffusion.New(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			return stepper(m.Host, m.Updates(), binaryBatch(c.BatchSize))
+		}},
+		{Name: "flow", Batch: flow.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
+			c := flow.DefaultConfig()
+			m, err := flow.New(c)
 			if err != nil {
 				return nil, nil, err
 			}

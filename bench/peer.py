@@ -481,6 +481,26 @@ class Diffusion(nn.Module):
         return loss.item()
 
 
+class Flow(Diffusion):
+    # models/flow at its defaults: models/diffusion's U-Net and weight average, trained
+    # by flow matching: x_t = (1 - t) x0 + t x1 for noise x0, an image x1 in [-1, 1] and t
+    # uniform in [0, 1), the MSE of the predicted velocity against x1 - x0, the time
+    # embedded as t * 1000.
+    def step(self, x):
+        x1 = 2 * x - 1
+        x0 = torch.randn_like(x1)
+        t = torch.rand(x.shape[0])
+        tb = t[:, None, None, None]
+        loss = (self.noise((1 - tb) * x0 + tb * x1, t * 1000) - (x1 - x0)).pow(2).mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        with torch.no_grad():
+            for avg, p in zip(self.averaged, self.parameters()):
+                avg.mul_(self.ema).add_(p, alpha=1 - self.ema)
+        self.opt.step()
+        return loss.item()
+
+
 class EqConv(nn.Module):
     # genlab's blocks.EqConv: weights N(0, 1) scaled at run time by gain/sqrt(fan-in).
     def __init__(self, cin, cout, k, gain=math.sqrt(2)):
@@ -735,7 +755,7 @@ def race(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion", "progan"])
+    p.add_argument("--model", choices=["mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion", "flow", "progan"])
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
@@ -803,6 +823,9 @@ def main():
     elif a.model == "diffusion":
         diff = Diffusion()
         step = lambda: diff.step(x[:32])
+    elif a.model == "flow":
+        fm = Flow()
+        step = lambda: fm.step(x[:32])
     elif a.model == "progan":
         pg, faces = ProGAN(), torch.rand(32, 3, 32, 32)
         step = lambda: pg.step(faces)

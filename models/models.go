@@ -65,6 +65,11 @@ type (
 	StepSampler interface {
 		SetSteps(n int) error
 	}
+	// SolverSampler is a sampler that integrates an ordinary differential equation
+	// with a solver that can be chosen: a flow model's Euler or Heun.
+	SolverSampler interface {
+		SetSolver(name string) error
+	}
 	// GuidedSampler is a conditional sampler whose classifier-free guidance weight w
 	// can be chosen at sampling (a conditional diffusion model's: 0 samples from the
 	// conditional model alone, larger w trades variety for the label's look).

@@ -16,6 +16,7 @@ import (
 	_ "github.com/genlab-go/genlab/models/dbvae"
 	_ "github.com/genlab-go/genlab/models/detector"
 	_ "github.com/genlab-go/genlab/models/diffusion"
+	_ "github.com/genlab-go/genlab/models/flow"
 	_ "github.com/genlab-go/genlab/models/pix2pix"
 	_ "github.com/genlab-go/genlab/models/pixelcnn"
 	_ "github.com/genlab-go/genlab/models/progan"
@@ -53,6 +54,8 @@ func TestResumeIsExactForEveryModel(t *testing.T) {
 		{"cyclegan", models.Options{Set: map[string]string{"GenFilters": "4", "ResBlocks": "1", "DiscChannels": "[4]", "PoolSize": "8"}}, domains16()},
 		{"diffusion", models.Options{Set: map[string]string{"Channels": "[4,8]", "Embed": "4", "T": "20", "SampleSteps": "5"}}, nil},
 		{"diffusion", models.Options{Conditional: true, Set: map[string]string{"Channels": "[4,8]", "Embed": "4", "T": "20", "SampleSteps": "5"}}, nil},
+		{"flow", models.Options{Set: map[string]string{"Channels": "[4,8]", "Embed": "4", "SampleSteps": "3"}}, nil},
+		{"flow", models.Options{Conditional: true, Set: map[string]string{"Channels": "[4,8]", "Embed": "4", "SampleSteps": "3", "Solver": "heun"}}, nil},
 		{"detector", models.Options{Set: map[string]string{"Channels": "[4,8]"}}, testenv.Detection(16, 16, 16)},
 		// 16 faces, 4 a batch: the faces' probabilities are recomputed at steps 0 and 4,
 		// and the resume at step 3 must draw step 3's faces by those of step 0.

@@ -158,7 +158,7 @@ func TestCLISmoke(t *testing.T) {
 	if raw, err := exec.Command(bin, "bench", "--compile", "--models", "mlp_vae").CombinedOutput(); err == nil || !strings.Contains(string(raw), "give --peer pytorch") {
 		t.Errorf("genlab bench --compile without a peer: want an error, got %v:\n%s", err, raw)
 	}
-	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion", "progan"} {
+	for _, name := range []string{"mlp_vae", "conv_vae", "dcgan", "dcgan_bn", "pix2pix", "cyclegan", "regressor", "pixelcnn", "detector", "dbvae", "diffusion", "flow", "progan"} {
 		if !regexp.MustCompile(`(?m)^bench model=` + name + ` batch=[0-9]+ genlab_steps_per_s=[0-9.]+$`).MatchString(out) {
 			t.Errorf("bench output lacks model %s:\n%s", name, out)
 		}
@@ -207,6 +207,24 @@ func TestCLISmoke(t *testing.T) {
 	}
 	if out, err := exec.Command(bin, "sample", "--ckpt", ckpt, "--steps", "2").CombinedOutput(); err == nil || !strings.Contains(string(out), "no sampling steps") {
 		t.Errorf("sample --steps of a VAE: %v\n%s", err, out)
+	}
+	// Flow matching: train, sample by Heun's solver in 2 steps, eval its distance at a
+	// chosen step count; --solver on a model without one, or an unknown solver, is an
+	// error.
+	flowDir := filepath.Join(dir, "flow")
+	run("train", "flow", "--dataset", "shapes", "--steps", "2", "--batch", "8", "--set", "Channels=[4,8]", "--set", "Embed=4", "--set", "SampleSteps=3", "--ckpt", flowDir)
+	run("sample", "--ckpt", flowDir, "--n", "4", "--steps", "2", "--solver", "heun", "--out", filepath.Join(dir, "flow.png"))
+	if _, err := os.Stat(filepath.Join(dir, "flow.png")); err != nil {
+		t.Errorf("sample a flow --solver heun: %v", err)
+	}
+	out = run("eval", "--ckpt", flowDir, "--dataset", "shapes", "--fd-n", "50", "--probe-n", "0", "--steps", "1", "--classifier", filepath.Join(dir, "cls-flow"), "--classifier-steps", "5")
+	if !regexp.MustCompile(`(?m)^metric fd=[0-9.]+$`).MatchString(out) {
+		t.Errorf("eval of a flow model printed no fd:\n%s", out)
+	}
+	for _, c := range []struct{ ckpt, solver, want string }{{dDir, "euler", "no solver"}, {flowDir, "rk4", "no solver \"rk4\""}} {
+		if out, err := exec.Command(bin, "sample", "--ckpt", c.ckpt, "--solver", c.solver).CombinedOutput(); err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("sample --solver %s of %s: %v\n%s", c.solver, c.ckpt, err, out)
+		}
 	}
 	// A conditional one: its class grid at a chosen guidance weight; --guidance on a
 	// model without labels, or without guidance, is an error.

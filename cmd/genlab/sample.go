@@ -131,15 +131,18 @@ func (p classPassProgress) ClassGrid(cols int, seed uint64) ([]float32, error) {
 }
 
 // samplingFlags are --steps and --guidance, the sampling choices of a model that has
-// them (a diffusion model); left out (steps -1, guidance nil), the model's own.
+// them (a diffusion or flow model); left out (steps -1, solver "", guidance nil), the
+// model's own.
 type samplingFlags struct {
 	steps    int
+	solver   string
 	guidance *float64
 }
 
 func (f *samplingFlags) register(fset *flag.FlagSet) {
-	fset.IntVar(&f.steps, "steps", -1, "a diffusion model: DDIM sampling steps (0: all T ancestral steps; default: the model's)")
-	fset.Func("guidance", "a conditional diffusion model: the classifier-free guidance weight `w` >= 0 (default: the model's)", func(s string) error {
+	fset.IntVar(&f.steps, "steps", -1, "a diffusion model: DDIM sampling steps (0: all T ancestral steps); a flow model: integration steps (default: the model's)")
+	fset.StringVar(&f.solver, "solver", "", "a flow model: euler or heun (two network passes a step; default: the model's)")
+	fset.Func("guidance", "a conditional diffusion or flow model: the classifier-free guidance weight `w` >= 0 (default: the model's)", func(s string) error {
 		w, err := strconv.ParseFloat(s, 64)
 		f.guidance = &w
 		return err
@@ -154,6 +157,15 @@ func (f *samplingFlags) apply(m models.Model) error {
 			return fmt.Errorf("--steps: a %s has no sampling steps to choose", m.Name())
 		}
 		if err := s.SetSteps(f.steps); err != nil {
+			return err
+		}
+	}
+	if f.solver != "" {
+		s, ok := m.(models.SolverSampler)
+		if !ok {
+			return fmt.Errorf("--solver: a %s has no solver to choose", m.Name())
+		}
+		if err := s.SetSolver(f.solver); err != nil {
 			return err
 		}
 	}

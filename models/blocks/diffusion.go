@@ -94,3 +94,54 @@ func (r TimeResBlock) Apply(scope *model.Scope, x, emb *Node) *Node {
 	}
 	return Add(skip, h)
 }
+
+// TimeUNet is the noise (or velocity) predictor of a diffusion or flow model (Ho et al.,
+// 2020): a TimeResBlock of Channels[i] channels at each resolution of an H-pixel image
+// (halved between them), a middle block, the same on the way up after each skip
+// connection, and a conv to Out channels. The time, embedded sinusoidally in Embed
+// dimensions and through two dense layers, and the label (one of Classes, or Classes
+// itself for none; no label when Classes is 0) are added per channel in every block.
+// models/diffusion and models/flow share it, so that they compare on one network.
+type TimeUNet struct {
+	H        int
+	Channels []int
+	Embed    int
+	Classes  int
+	Out      int
+}
+
+// Apply maps x [B, H, W, C] at times t [B] (any numeric dtype, on the scale the
+// sinusoidal embedding reads: diffusion's steps 1..T) with labels y [B] (int32; nil
+// when Classes is 0) to [B, H, W, Out].
+func (u TimeUNet) Apply(scope *model.Scope, x, t, y *Node) *Node {
+	emb := Sinusoidal(t, u.Embed, x.DType())
+	emb = Dense(scope, "time_1", activation.Swish(Dense(scope, "time_0", emb, 2*u.Embed)), u.Embed)
+	if u.Classes > 0 {
+		emb = Add(emb, Dense(scope, "class", OneHot(y, u.Classes+1, x.DType()), u.Embed))
+	}
+	h := Conv{Out: u.Channels[0], Kernel: 3, Stride: 1, Padding: Explicit(1)}.Apply(scope.In("in"), x)
+	levels := len(u.Channels)
+	hs := HalvingSizes(u.H, levels-1)
+	skips := make([]*Node, levels)
+	for i, ch := range u.Channels {
+		h = TimeResBlock{Out: ch}.Apply(scope.In("down_%d", i), h, emb)
+		skips[i] = h
+		if i < levels-1 {
+			h = Conv{Out: ch, Kernel: HalvingKernel(hs[i]), Stride: 2, Padding: Explicit(1)}.
+				Apply(scope.In("downsample_%d", i), h)
+		}
+	}
+	h = TimeResBlock{Out: u.Channels[levels-1]}.Apply(scope.In("mid"), h, emb)
+	for i := levels - 1; i >= 0; i-- {
+		if i < levels-1 {
+			h = ConvT{Out: u.Channels[i], Kernel: HalvingKernel(hs[i]), Stride: 2, Pad: 1}.
+				Apply(scope.In("upsample_%d", i), h)
+		}
+		h = Concatenate([]*Node{h, skips[i]}, -1)
+		h = TimeResBlock{Out: u.Channels[i]}.Apply(scope.In("up_%d", i), h, emb)
+	}
+	h = activation.Swish(GroupNorm{}.Apply(scope.In("out_norm"), h))
+	// A small start: the first predictions near 0 keep the early loss near its floor
+	// (the target's variance) instead of far above it.
+	return ConvT{Out: u.Out, Kernel: 3, Stride: 1, Pad: 1, Gain: 0.1}.Apply(scope.In("out"), h)
+}

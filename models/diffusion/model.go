@@ -12,7 +12,6 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -147,37 +146,13 @@ func (m *Model) Classes() int { return m.Cfg.Classes }
 // scale, t [B] the timesteps (1..T, int32), y [B] the labels (int32; the label Classes
 // means none) or nil for an unconditional model; it returns the predicted noise.
 func (m *Model) Noise(scope *model.Scope, x, t, y *graph.Node) *graph.Node {
+	return m.UNet().Apply(scope, x, t, y)
+}
+
+// UNet is the model's noise predictor as a block (shared with models/flow).
+func (m *Model) UNet() blocks.TimeUNet {
 	c := m.Cfg
-	emb := blocks.Sinusoidal(t, c.Embed, x.DType())
-	emb = blocks.Dense(scope, "time_1", activation.Swish(blocks.Dense(scope, "time_0", emb, 2*c.Embed)), c.Embed)
-	if c.Classes > 0 {
-		emb = graph.Add(emb, blocks.Dense(scope, "class", graph.OneHot(y, c.Classes+1, x.DType()), c.Embed))
-	}
-	h := blocks.Conv{Out: c.Channels[0], Kernel: 3, Stride: 1, Padding: blocks.Explicit(1)}.Apply(scope.In("in"), x)
-	levels := len(c.Channels)
-	hs := blocks.HalvingSizes(c.H, levels-1)
-	skips := make([]*graph.Node, levels)
-	for i, ch := range c.Channels {
-		h = blocks.TimeResBlock{Out: ch}.Apply(scope.In("down_%d", i), h, emb)
-		skips[i] = h
-		if i < levels-1 {
-			h = blocks.Conv{Out: ch, Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Padding: blocks.Explicit(1)}.
-				Apply(scope.In("downsample_%d", i), h)
-		}
-	}
-	h = blocks.TimeResBlock{Out: c.Channels[levels-1]}.Apply(scope.In("mid"), h, emb)
-	for i := levels - 1; i >= 0; i-- {
-		if i < levels-1 {
-			h = blocks.ConvT{Out: c.Channels[i], Kernel: blocks.HalvingKernel(hs[i]), Stride: 2, Pad: 1}.
-				Apply(scope.In("upsample_%d", i), h)
-		}
-		h = graph.Concatenate([]*graph.Node{h, skips[i]}, -1)
-		h = blocks.TimeResBlock{Out: c.Channels[i]}.Apply(scope.In("up_%d", i), h, emb)
-	}
-	h = activation.Swish(blocks.GroupNorm{}.Apply(scope.In("out_norm"), h))
-	// A small start: the first predictions near 0 keep the early loss near its floor of
-	// 1 (the noise's variance) instead of far above it.
-	return blocks.ConvT{Out: c.C, Kernel: 3, Stride: 1, Pad: 1, Gain: 0.1}.Apply(scope.In("out"), h)
+	return blocks.TimeUNet{H: c.H, Channels: c.Channels, Embed: c.Embed, Classes: c.Classes, Out: c.C}
 }
 
 // table is a per-step quantity of the schedule as a graph constant [T], read at t [B]
@@ -275,19 +250,26 @@ func (m *Model) PredictNoise(x []float32, t int, labels []int32, n int) ([]float
 	}, in, n, d+2)
 }
 
-// emaScope holds the moving average of every trained variable at the variable's own
-// path under it, so that the noise predictor built in this scope reads the average,
-// and a count of the steps averaged.
-const emaScope = "/ema"
+// EMAScope holds the moving average of every trained variable at the variable's own
+// path under it, so that a network built in this scope reads the average, and a count
+// of the steps averaged.
+const EMAScope = "/ema"
 
-// averageWeights adds to the train step the update of the weights' moving average
-// (when Cfg.EMA > 0): avg <- EMA avg + (1 - EMA) w, starting at the first step's
-// weights. It reads each weight before the step's optimizer update (the average lags
-// the weights by one step), and it changes nothing the optimizer sees, so a run trains
-// the same weights with or without it.
+const emaScope = EMAScope
+
+// averageWeights adds to the train step the update of the weights' moving average.
 func (m *Model) averageWeights(store *model.Store, g *graph.Graph) {
-	d := m.Cfg.EMA
-	if d == 0 {
+	AverageWeights(store, g, m.Cfg.EMA)
+}
+
+// AverageWeights adds to a train step the update of the weights' moving average under
+// EMAScope (when decay > 0): avg <- decay avg + (1 - decay) w, starting at the first
+// step's weights. It reads each weight before the step's optimizer update (the average
+// lags the weights by one step), and it changes nothing the optimizer sees, so a run
+// trains the same weights with or without it. Call it from the loss, after the network
+// is built, so that every trained variable exists.
+func AverageWeights(store *model.Store, g *graph.Graph, decay float64) {
+	if decay == 0 {
 		return
 	}
 	var trained []*model.Variable
@@ -302,7 +284,7 @@ func (m *Model) averageWeights(store *model.Store, g *graph.Graph) {
 	for _, v := range trained {
 		avg := store.Scope(emaScope+v.Scope()).WithInitializer(initializer.Zero).VariableWithShape(v.Name(), v.Shape()).SetTrainable(false)
 		w := v.NodeValue(g)
-		next := graph.Add(graph.MulScalar(avg.NodeValue(g), d), graph.MulScalar(w, 1-d))
+		next := graph.Add(graph.MulScalar(avg.NodeValue(g), decay), graph.MulScalar(w, 1-decay))
 		avg.SetNodeValue(graph.Where(first, w, next))
 	}
 	count.SetNodeValue(graph.AddScalar(count.NodeValue(g), 1))
@@ -310,11 +292,15 @@ func (m *Model) averageWeights(store *model.Store, g *graph.Graph) {
 
 // Averaged reports whether the model samples with a moving average of its weights:
 // Cfg.EMA > 0 and at least one step trained.
-func (m *Model) Averaged() bool {
-	if m.Cfg.EMA == 0 {
+func (m *Model) Averaged() bool { return Averaged(m.Store, m.Cfg.EMA) }
+
+// Averaged reports whether store holds a moving average of its weights to sample with:
+// decay > 0 and at least one step averaged.
+func Averaged(store *model.Store, decay float64) bool {
+	if decay == 0 {
 		return false
 	}
-	v := m.Store.GetVariable(emaScope + "/count")
+	v := store.GetVariable(emaScope + "/count")
 	if v == nil || !v.HasValue() {
 		return false
 	}
