@@ -1,7 +1,6 @@
 package course_test
 
 import (
-	"context"
 	"errors"
 	"math"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/genlab-go/genlab/course"
-	"github.com/genlab-go/genlab/datasets/shapes"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models"
 	_ "github.com/genlab-go/genlab/models/gan"
@@ -84,23 +82,7 @@ func TestRecipe(t *testing.T) {
 }
 
 // trained is a checkpoint of a GAN trained a few steps on the shapes, in dir.
-func trained(t *testing.T, dir string) models.Model {
-	t.Helper()
-	data, err := shapes.Sample(shapes.DefaultConfig(), 64, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := models.New("gan", data, models.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := fit.DefaultConfig()
-	cfg.Steps, cfg.CheckpointDir, cfg.Progress = 3, dir, nil
-	if _, err := m.Train(context.Background(), data, cfg); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
+func trained(t *testing.T, dir string) models.Model { return trainOn(t, dir, 3) }
 
 func sample(t *testing.T, m models.Model) []float32 {
 	t.Helper()

@@ -29,8 +29,9 @@ func TestHome(t *testing.T) {
 	}
 }
 
-// trainOn trains the GAN in dir (a checkpoint, or installed weights) on to steps.
-func trainOn(t *testing.T, dir string, steps int) {
+// trainOn trains a GAN on the shapes in dir (from scratch, from its checkpoint, or from
+// installed weights) to steps.
+func trainOn(t *testing.T, dir string, steps int) models.Model {
 	t.Helper()
 	data, err := shapes.Sample(shapes.DefaultConfig(), 64, 1)
 	if err != nil {
@@ -45,6 +46,7 @@ func trainOn(t *testing.T, dir string, steps int) {
 	if _, err := m.Train(context.Background(), data, cfg); err != nil {
 		t.Fatal(err)
 	}
+	return m
 }
 
 // TestWarmStart: a training home with no checkpoint starts from the shipped weights at

@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/genlab-go/genlab/course"
@@ -54,21 +55,27 @@ func runStatus(o courseOpts, r course.Run) (string, error) {
 	// The last measurement: the home's ledger, else the shipped manifest's.
 	var metrics map[string]float64
 	var at int
+	var flags []string
 	ledger, err := course.ReadLedger(ckpt)
 	if err != nil {
 		return "", err
 	}
 	if last := ledger.Last(); last != nil {
-		metrics, at = last.Metrics, last.Step
+		metrics, at, flags = last.Metrics, last.Step, last.Eval
 	} else if shipped != nil {
-		metrics, at = shipped.Metrics, shipped.Steps
+		metrics, at, flags = shipped.Metrics, shipped.Steps, shipped.Eval
 	}
 	if len(r.Bars) > 0 && metrics != nil {
 		b := r.Bars[0]
 		m := maps.Clone(metrics)
 		course.Derived(m)
 		v, limit, ok, err := b.Check(m)
-		if err == nil {
+		switch {
+		case err != nil:
+		case len(flags) > len(r.Eval) && slices.Equal(flags[:len(r.Eval)], r.Eval):
+			// A preview's floor is biased as its metric is: no verdict.
+			parts = append(parts, fmt.Sprintf("%s %.4g (a preview with %s; at %s)", b.Metric, v, strings.Join(flags[len(r.Eval):], " "), course.Thousands(at)))
+		default:
 			verdict := "short"
 			if ok {
 				verdict = "clears"

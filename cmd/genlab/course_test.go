@@ -66,7 +66,7 @@ func TestCourseCommand(t *testing.T) {
 	if !strings.Contains(out, "not better by more than the noise") || !strings.Contains(out, "not exported") {
 		t.Errorf("course export within the noise:\n%s", out)
 	}
-	if out := do("", "measure", "dcgan-mnist", "--seeds", "1", "--eval", "--fd-n 50 --n 500 --classifier "+filepath.Join(tmp, "cls")); !strings.Contains(out, "metric fd=") {
+	if out := do("", "measure", "dcgan-mnist", "--seeds", "1", "--eval", "--fd-n 50 --n 500 --classifier "+filepath.Join(tmp, "cls")); !strings.Contains(out, "metric fd=") || !strings.Contains(out, "a preview (eval flags [--fd-n 50") {
 		t.Errorf("course measure:\n%s", out)
 	}
 	l, err := course.ReadLedger(ckpt)
@@ -77,7 +77,7 @@ func TestCourseCommand(t *testing.T) {
 		t.Errorf("course list:\n%s", out)
 	}
 	out = do("", "status")
-	if !strings.Contains(out, "training home: "+home) || !regexp.MustCompile(`dcgan-mnist +home 2 +shipped 2 +fd [0-9.]+ \(bar [0-9.]+, short; at 2\) +[0-9.]+ core-h spent +[0-9.]+ core-h left to 20,000 steps`).MatchString(out) {
+	if !strings.Contains(out, "training home: "+home) || !regexp.MustCompile(`dcgan-mnist +home 2 +shipped 2 +fd [0-9.]+ \(a preview with --fd-n 50 [^;]+; at 2\) +[0-9.]+ core-h spent +[0-9.]+ core-h left to 20,000 steps`).MatchString(out) {
 		t.Errorf("course status:\n%s", out)
 	}
 	out = do("", "check", "dcgan-mnist", "--recorded")

@@ -37,14 +37,41 @@ func (m *Model) SetGuidance(w float64) error {
 // SamplePasses is Sample, calling progress (if not nil) after each pass of the network
 // over the n images.
 func (m *Model) SamplePasses(n int, seed uint64, progress func(done, total int)) ([]float32, error) {
-	var labels []int32
-	if m.Cfg.Classes > 0 {
-		labels = make([]int32, n)
-		for i := range labels {
-			labels[i] = int32(i % m.Cfg.Classes)
+	return m.Generate(m.NoiseOf(n, seed), CycledLabels(n, m.Cfg.Classes), m.Cfg.SampleSteps, seed, progress)
+}
+
+// CycledLabels is n labels cycling through classes (image i has label i % classes), or
+// nil for an unconditional model (classes 0).
+func CycledLabels(n, classes int) []int32 {
+	if classes == 0 {
+		return nil
+	}
+	labels := make([]int32, n)
+	for i := range labels {
+		labels[i] = int32(i % classes)
+	}
+	return labels
+}
+
+// GridInputs lays out a class grid's inputs: classes rows of the same cols starting
+// images z, row r labelled r.
+func GridInputs(z []float32, cols, classes int) (noise []float32, labels []int32) {
+	for class := range int32(classes) {
+		noise = append(noise, z...)
+		for range cols {
+			labels = append(labels, class)
 		}
 	}
-	return m.Generate(m.NoiseOf(n, seed), labels, m.Cfg.SampleSteps, seed, progress)
+	return noise, labels
+}
+
+// Guide mixes a conditional prediction with the unconditional one in place, by
+// classifier-free guidance of weight w: cond <- (1 + w) cond - w free.
+func Guide(cond, free []float32, w float64) {
+	wf := float32(w)
+	for i := range cond {
+		cond[i] = (1+wf)*cond[i] - wf*free[i]
+	}
 }
 
 // ClassGrid draws a conditional model's class grid: row r has class r, and the same
@@ -61,15 +88,7 @@ func (m *Model) ClassGridPasses(cols int, seed uint64, progress func(done, total
 	if c.Classes == 0 || cols < 1 {
 		return nil, fmt.Errorf("diffusion: a class grid of %d columns needs a conditional model (classes %d)", cols, c.Classes)
 	}
-	z := m.NoiseOf(cols, seed)
-	var noise []float32
-	var labels []int32
-	for class := range int32(c.Classes) {
-		noise = append(noise, z...)
-		for range cols {
-			labels = append(labels, class)
-		}
-	}
+	noise, labels := GridInputs(m.NoiseOf(cols, seed), cols, c.Classes)
 	return m.Generate(noise, labels, c.SampleSteps, seed, progress)
 }
 
@@ -142,9 +161,6 @@ func (m *Model) guided(x []float32, t int, labels []int32, n int) ([]float32, er
 	if err != nil {
 		return nil, err
 	}
-	w := float32(m.Cfg.Guidance)
-	for i := range cond {
-		cond[i] = (1+w)*cond[i] - w*free[i]
-	}
+	Guide(cond, free, m.Cfg.Guidance)
 	return cond, nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/models/diffusion"
 )
 
 // Sample draws n images (in [0, 1]) with seed by SampleSteps steps of Solver; a
@@ -14,14 +15,7 @@ func (m *Model) Sample(n int, seed uint64) ([]float32, error) { return m.SampleP
 // SamplePasses is Sample, calling progress (if not nil) after each pass of the network
 // over the n images.
 func (m *Model) SamplePasses(n int, seed uint64, progress func(done, total int)) ([]float32, error) {
-	var labels []int32
-	if m.Cfg.Classes > 0 {
-		labels = make([]int32, n)
-		for i := range labels {
-			labels[i] = int32(i % m.Cfg.Classes)
-		}
-	}
-	return m.Generate(m.NoiseOf(n, seed), labels, progress)
+	return m.Generate(m.NoiseOf(n, seed), diffusion.CycledLabels(n, m.Cfg.Classes), progress)
 }
 
 // SetSteps makes Sample integrate in n steps.
@@ -66,15 +60,7 @@ func (m *Model) ClassGridPasses(cols int, seed uint64, progress func(done, total
 	if c.Classes == 0 || cols < 1 {
 		return nil, fmt.Errorf("flow: a class grid of %d columns needs a conditional model (classes %d)", cols, c.Classes)
 	}
-	z := m.NoiseOf(cols, seed)
-	var noise []float32
-	var labels []int32
-	for class := range int32(c.Classes) {
-		noise = append(noise, z...)
-		for range cols {
-			labels = append(labels, class)
-		}
-	}
+	noise, labels := diffusion.GridInputs(m.NoiseOf(cols, seed), cols, c.Classes)
 	return m.Generate(noise, labels, progress)
 }
 
@@ -168,9 +154,6 @@ func (m *Model) guided(x []float32, t float64, labels []int32, n int) ([]float32
 	if err != nil {
 		return nil, err
 	}
-	w := float32(m.Cfg.Guidance)
-	for i := range cond {
-		cond[i] = (1+w)*cond[i] - w*free[i]
-	}
+	diffusion.Guide(cond, free, m.Cfg.Guidance)
 	return cond, nil
 }
