@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/genlab-go/genlab/fit"
+	"github.com/genlab-go/genlab/internal/atomicfile"
 	"github.com/genlab-go/genlab/models"
 	"github.com/genlab-go/genlab/safetensors"
 	"github.com/gomlx/compute/dtypes"
@@ -379,28 +380,7 @@ func wallSeconds(meta map[string]string) float64 {
 	return (total + seg).Seconds()
 }
 
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+func writeAtomic(path string, data []byte) error { return atomicfile.WriteFile(path, data) }
 
 func float32frombits(b uint32) float32 { return math.Float32frombits(b) }
 func float32bits(f float32) uint32     { return math.Float32bits(f) }

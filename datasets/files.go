@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/genlab-go/genlab/internal/atomicfile"
 )
 
 // DirEnv is the environment variable that sets the data directory.
@@ -211,24 +213,14 @@ func downloadOne(ctx context.Context, client *http.Client, url, path string, f F
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("HTTP %s", resp.Status)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".part-*")
-	if err != nil {
+	// Only a file whose checksum is right replaces what path holds.
+	return atomicfile.WriteVerified(path, func(w io.Writer) error {
+		if _, err := io.Copy(w, resp.Body); err != nil {
+			return fmt.Errorf("reading body: %w", err)
+		}
+		return nil
+	}, func(tmp string) error {
+		_, err := readVerified(tmp, f)
 		return err
-	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // no-op after a successful rename
-	_, err = io.Copy(tmp, resp.Body)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("reading body: %w", err)
-	}
-	if _, err := readVerified(tmpName, f); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmpName, 0o644); err != nil { // CreateTemp makes it 0600
-		return err
-	}
-	return os.Rename(tmpName, path)
+	})
 }

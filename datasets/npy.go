@@ -3,15 +3,15 @@ package datasets
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/genlab-go/genlab/internal/atomicfile"
 )
 
 // Images travel to and from other programs (a PyTorch peer's samples, the exact test
@@ -44,20 +44,7 @@ func WriteNPY(path string, d *Images) error {
 		binary.LittleEndian.PutUint32(v[:], math.Float32bits(p))
 		b.Write(v[:])
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".npy-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b.Bytes()); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := errors.Join(f.Chmod(0o644), f.Close()); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteFile(path, b.Bytes())
 }
 
 var (

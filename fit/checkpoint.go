@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/genlab-go/genlab/internal/atomicfile"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -82,33 +83,21 @@ func Save(dir string, store *model.Store, step int64, meta map[string]string) er
 	if err != nil {
 		return fmt.Errorf("fit: checkpoint header: %w", err)
 	}
-	path := filepath.Join(dir, CheckpointFile)
-	tmp, err := os.CreateTemp(dir, CheckpointFile+".tmp-*")
+	err = atomicfile.Write(filepath.Join(dir, CheckpointFile), func(w io.Writer) error {
+		if _, err := io.WriteString(w, magic); err != nil {
+			return err
+		}
+		if err := binary.Write(w, binary.LittleEndian, uint64(len(header))); err != nil {
+			return err
+		}
+		if _, err := w.Write(header); err != nil {
+			return err
+		}
+		_, err := w.Write(data.Bytes())
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("fit: checkpoint: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	w := bufio.NewWriter(tmp)
-	w.WriteString(magic)
-	binary.Write(w, binary.LittleEndian, uint64(len(header)))
-	w.Write(header)
-	w.Write(data.Bytes())
-	if err := w.Flush(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("fit: writing checkpoint: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("fit: writing checkpoint: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("fit: writing checkpoint: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp makes it 0600
-		return fmt.Errorf("fit: writing checkpoint: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("fit: installing checkpoint: %w", err)
 	}
 	return nil
 }

@@ -6,8 +6,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"os"
-	"path/filepath"
+
+	"github.com/genlab-go/genlab/internal/atomicfile"
 )
 
 // Grid tiles n images of h x w x c float32 pixels in [0, 1] (NHWC, c = 1 or 3) into rows
@@ -96,27 +96,10 @@ func WritePNG(path string, img image.Image) error {
 	return WriteFileAtomic(path, b)
 }
 
-// WriteFileAtomic writes data to path through a temporary file in the same directory.
+// WriteFileAtomic writes data to path through a temporary file in the same directory:
+// a reader never sees half a figure.
 func WriteFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("lab: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("lab: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("lab: %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("lab: %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp makes it 0600
-		return fmt.Errorf("lab: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
 	return nil
