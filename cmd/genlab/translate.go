@@ -7,8 +7,10 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/genlab-go/genlab/datasets"
+	"github.com/genlab-go/genlab/datasets/maps"
 	"github.com/genlab-go/genlab/eval"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models"
@@ -54,6 +56,11 @@ func scoreTranslations(out io.Writer, tr models.Translator, test *datasets.Image
 		metric(out, "psnr", "%.2f", s.PSNR)
 		metric(out, "ssim", "%.4f", s.SSIM)
 		metric(out, "sharpness", "%.3f", s.Sharpness)
+		if strings.HasPrefix(test.Name, maps.Name) {
+			if err := mapContent(out, px, target); err != nil {
+				return err
+			}
+		}
 	}
 	if cy, ok := tr.(models.Cycler); ok {
 		back, err := cy.Cycle(inPx, in.N)
@@ -178,4 +185,22 @@ func rotationClassifier(te translationEval, train *datasets.Images, c int) (*cla
 	fc := fit.DefaultConfig()
 	fc.Steps, fc.Seed = te.clsSteps, te.seed
 	return models.LoadOrTrain(te.ctx, te.clsDir, classifier.Load, build, rotations, fc)
+}
+
+// mapContent prints what translated maps draw where their targets do (eval.MapContent):
+// the pixel accuracy of the palette's classes, and each class's IoU and the share of its
+// target pixels found.
+func mapContent(out io.Writer, px []float32, target *datasets.Images) error {
+	s, err := eval.MapContent(px, target.Floats())
+	if err != nil {
+		return err
+	}
+	metric(out, "map_acc", "%.4f", s.Accuracy)
+	for c := range eval.MapClasses {
+		if s.Share[c] > 0 {
+			metric(out, "iou_"+c.String(), "%.4f", s.IoU[c])
+			metric(out, "found_"+c.String(), "%.4f", s.Found[c])
+		}
+	}
+	return nil
 }

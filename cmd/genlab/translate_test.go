@@ -34,7 +34,7 @@ func TestCLIPix2Pix(t *testing.T) {
 	wantPNG(t, filepath.Join(dir, "c.png"), 5*65+1, 2*65+1, "comparison figure", "2 rows of 5 cells")
 	cls := filepath.Join(dir, "cls")
 	out := cli("eval", "--ckpt", ckpt, "--dataset", "maps", "--size", "32", "--classifier", cls, "--classifier-steps", "3")
-	for _, name := range []string{"l1", "psnr", "ssim", "sharpness", "fd", "fd_floor", "n"} {
+	for _, name := range []string{"l1", "psnr", "ssim", "sharpness", "map_acc", "iou_road", "found_road", "iou_water", "fd", "fd_floor", "n"} {
 		if !regexp.MustCompile(`(?m)^metric ` + name + `=-?[0-9.]+$`).MatchString(out) {
 			t.Errorf("eval of pix2pix lacks metric %s:\n%s", name, out)
 		}
@@ -62,7 +62,7 @@ func TestCLICycleGAN(t *testing.T) {
 		}
 	}
 	out := cli("eval", "--ckpt", ckpt, "--dataset", "maps", "--size", "32", "--classifier", cls, "--classifier-steps", "3")
-	for _, name := range []string{"l1", "psnr", "ssim", "sharpness", "cycle_l1", "fd", "fd_floor"} {
+	for _, name := range []string{"l1", "psnr", "ssim", "sharpness", "map_acc", "iou_road", "cycle_l1", "fd", "fd_floor"} {
 		if !regexp.MustCompile(`(?m)^metric ` + name + `=-?[0-9.]+$`).MatchString(out) {
 			t.Errorf("eval of cyclegan lacks metric %s:\n%s", name, out)
 		}
