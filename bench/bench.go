@@ -32,7 +32,6 @@ import (
 	"github.com/genlab-go/genlab/models/regressor"
 	"github.com/genlab-go/genlab/models/vae"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // PeerScript is the PyTorch program that defines the same models (peer.py).
@@ -89,7 +88,7 @@ func Cases() []Case {
 			if err != nil {
 				return nil, nil, err
 			}
-			adam := fit.Update{Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done()}
+			adam := fit.Update{Loss: m.Loss, Optimizer: fit.Adam(c.LearningRate)}
 			return stepper(m.Host, []fit.Update{adam}, binaryBatch(c.BatchSize))
 		}},
 		{Name: "detector", Batch: detector.DefaultConfig().BatchSize, Build: func() (*fit.Stepper, [][]*tensors.Tensor, error) {
@@ -170,7 +169,7 @@ func regressorStep(c regressor.Config) (*fit.Stepper, [][]*tensors.Tensor, error
 	for i := range targets {
 		targets[i] = float32(i%80) / 100 // ages 0 to 79, scaled as the model's
 	}
-	adam := fit.Update{Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done()}
+	adam := fit.Update{Loss: m.Loss, Optimizer: fit.Adam(c.LearningRate)}
 	return stepper(m.Host, []fit.Update{adam},
 		uniformBatch(c.BatchSize, c.H, c.W, c.C), tensors.FromFlatDataAndDimensions(targets, c.BatchSize))
 }
@@ -236,7 +235,7 @@ func vaeStep(c vae.Config) (*fit.Stepper, [][]*tensors.Tensor, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	adam := fit.Update{Loss: m.LossFn(), Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done()}
+	adam := fit.Update{Loss: m.LossFn(), Optimizer: fit.Adam(c.LearningRate)}
 	return stepper(m.Host, []fit.Update{adam}, binaryBatch(c.BatchSize))
 }
 

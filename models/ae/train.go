@@ -7,7 +7,6 @@ import (
 	"github.com/genlab-go/genlab/datasets"
 	"github.com/genlab-go/genlab/fit"
 	"github.com/genlab-go/genlab/models"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // ModelName is how checkpoints and the genlab command name this model.
@@ -53,7 +52,7 @@ func (m *Model) TrainLoss(ctx context.Context, data *datasets.Images, cfg fit.Co
 	cfg.Meta = meta
 	return fit.Train(ctx, m.Backend, m.Store, cfg, fit.ImageDraw(data, m.Cfg.BatchSize, cfg.Seed, false, prep), fit.Update{
 		Loss:      loss,
-		Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done(),
+		Optimizer: fit.Adam(m.Cfg.LearningRate),
 	})
 }
 

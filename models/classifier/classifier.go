@@ -17,7 +17,6 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // ModelName is how checkpoints and the genlab command name this model.
@@ -128,7 +127,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 	}
 	cfg.Meta = fit.ModelMeta(ModelName, c, data)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, fit.ImageDraw(data, c.BatchSize, cfg.Seed, true, nil), fit.Update{
-		Name: "classifier", Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
+		Name: "classifier", Loss: m.Loss, Optimizer: fit.Adam(c.LearningRate),
 	})
 }
 

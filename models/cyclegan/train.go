@@ -63,7 +63,7 @@ func Domain(data *datasets.Images, d int32) (*datasets.Images, error) {
 // on the same two batches (through the pools).
 func (m *Model) Updates() []fit.Update {
 	adam := func() optimizer.Interface {
-		return optimizer.Adam().LearningRate(m.Cfg.LearningRate).Betas(m.Cfg.Beta1, 0.999).Done()
+		return fit.Adam(m.Cfg.LearningRate, m.Cfg.Beta1)
 	}
 	return []fit.Update{
 		{Name: "G", Scope: GeneratorsScope, Loss: m.GLossFn(), Optimizer: adam()},

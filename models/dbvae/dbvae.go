@@ -23,7 +23,6 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // ModelName is how checkpoints and the genlab command name this model.
@@ -237,7 +236,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 // Updates is the DB-VAE's training step: Adam on Loss over every variable (the
 // detector's head, the encoder, the decoder), for Train and the bench.
 func (m *Model) Updates() []fit.Update {
-	return []fit.Update{{Name: ModelName, Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done()}}
+	return []fit.Update{{Name: ModelName, Loss: m.Loss, Optimizer: fit.Adam(m.Cfg.LearningRate)}}
 }
 
 // Host is where the model's variables live and its host-side functions compile.

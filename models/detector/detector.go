@@ -25,7 +25,6 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // ModelName is how checkpoints and the genlab command name this model.
@@ -130,7 +129,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 
 // Updates is the detector's training step: Adam on Loss, for Train and the bench.
 func (m *Model) Updates() []fit.Update {
-	return []fit.Update{{Name: ModelName, Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done()}}
+	return []fit.Update{{Name: ModelName, Loss: m.Loss, Optimizer: fit.Adam(m.Cfg.LearningRate)}}
 }
 
 // Load rebuilds a model saved by Train or models.Save from dir.

@@ -14,7 +14,6 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // ModelName is how checkpoints and the genlab command name this model.
@@ -206,7 +205,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 
 // Updates is the model's training step: Adam on Loss, for Train and the bench.
 func (m *Model) Updates() []fit.Update {
-	return []fit.Update{{Name: ModelName, Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(m.Cfg.LearningRate).Done()}}
+	return []fit.Update{{Name: ModelName, Loss: m.Loss, Optimizer: fit.Adam(m.Cfg.LearningRate)}}
 }
 
 // Load rebuilds a model saved by Train or models.Save from dir.

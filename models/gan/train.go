@@ -52,11 +52,11 @@ func (m *Model) Name() string { return ModelName }
 func (m *Model) Classes() int { return m.Cfg.Classes }
 
 func (m *Model) adam() optimizer.Interface {
-	b2 := m.Cfg.Beta2
-	if b2 == 0 {
-		b2 = 0.999
+	betas := []float64{m.Cfg.Beta1}
+	if m.Cfg.Beta2 != 0 { // 0: Adam's default
+		betas = append(betas, m.Cfg.Beta2)
 	}
-	return optimizer.Adam().LearningRate(m.Cfg.LearningRate).Betas(m.Cfg.Beta1, b2).Done()
+	return fit.Adam(m.Cfg.LearningRate, betas...)
 }
 
 // objective is a game's pair of losses, the discriminator's (critic's) and the

@@ -41,7 +41,7 @@ func Configure(data *datasets.Images, o models.Options) (Config, error) {
 // the generator's on the same batch; the L1-only baseline has the generator's alone.
 func (m *Model) Updates() []fit.Update {
 	adam := func() optimizer.Interface {
-		return optimizer.Adam().LearningRate(m.Cfg.LearningRate).Betas(m.Cfg.Beta1, 0.999).Done()
+		return fit.Adam(m.Cfg.LearningRate, m.Cfg.Beta1)
 	}
 	g := fit.Update{Name: "G", Scope: GeneratorScope, Loss: m.GLossFn(), Optimizer: adam()}
 	if !m.Cfg.Adversarial {

@@ -26,7 +26,6 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // ModelName is how checkpoints and the genlab command name this model.
@@ -203,7 +202,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 	prep := datasets.Prep(cfg.Seed, c.Binarize && c.Levels == 2, c.Perturb, c.Levels)
 	cfg.Meta = fit.ModelMeta(ModelName, c, data)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, fit.ImageDraw(data, c.BatchSize, cfg.Seed, false, prep), fit.Update{
-		Name: "pixelcnn", Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
+		Name: "pixelcnn", Loss: m.Loss, Optimizer: fit.Adam(c.LearningRate),
 	})
 }
 

@@ -35,7 +35,7 @@ func Configure(data *datasets.Images, o models.Options) (Config, error) {
 func (m *Model) Name() string { return ModelName }
 
 func (m *Model) adam() optimizer.Interface {
-	return optimizer.Adam().LearningRate(m.Cfg.LearningRate).Betas(m.Cfg.Beta1, m.Cfg.Beta2).Done()
+	return fit.Adam(m.Cfg.LearningRate, m.Cfg.Beta1, m.Cfg.Beta2)
 }
 
 // phase is a stretch of training with one graph: a stage, fading in or stable.

@@ -18,7 +18,6 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // ModelName is how checkpoints and the genlab command name this model.
@@ -142,7 +141,7 @@ func (m *Model) Train(ctx context.Context, data *datasets.Images, cfg fit.Config
 	}
 	cfg.Meta = fit.ModelMeta(ModelName, c, data)
 	return fit.Train(ctx, m.Backend, m.Store, cfg, draw, fit.Update{
-		Name: "regressor", Loss: m.Loss, Optimizer: optimizer.Adam().LearningRate(c.LearningRate).Done(),
+		Name: "regressor", Loss: m.Loss, Optimizer: fit.Adam(c.LearningRate),
 	})
 }
 
