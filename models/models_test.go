@@ -106,10 +106,10 @@ func TestNewTrainLoad(t *testing.T) {
 	// Colour data get the Gaussian decoder, grey data dynamic binarization.
 	grey := &datasets.Images{Name: "grey", N: 1, H: 4, W: 4, C: 1, Pixels: make([]float32, 16)}
 	colour := &datasets.Images{Name: "colour", N: 1, H: 4, W: 4, C: 3, Pixels: make([]float32, 48)}
-	if c, _ := vae.ConfigFor(grey, models.Options{}); c.Likelihood != vae.Bernoulli || !c.Binarize {
+	if c, _ := vae.Configure(grey, models.Options{}); c.Likelihood != vae.Bernoulli || !c.Binarize {
 		t.Errorf("grey images: %s, binarize %v", c.Likelihood, c.Binarize)
 	}
-	if c, _ := vae.ConfigFor(colour, models.Options{}); c.Likelihood != vae.Gaussian || c.Binarize {
+	if c, _ := vae.Configure(colour, models.Options{}); c.Likelihood != vae.Gaussian || c.Binarize {
 		t.Errorf("colour images: %s, binarize %v", c.Likelihood, c.Binarize)
 	}
 }

@@ -12,11 +12,11 @@ import (
 // ModelName is how checkpoints and the genlab command name this model.
 const ModelName = "ae"
 
-func init() { models.RegisterModel(ModelName, ConfigFor, New) }
+func init() { models.RegisterModel(ModelName, Configure, New) }
 
-// ConfigFor is DefaultConfig shaped for data's images, with o's architecture, code
+// Configure is DefaultConfig shaped for data's images, with o's architecture, code
 // size, batch size and learning rate where given.
-func ConfigFor(data *datasets.Images, o models.Options) (Config, error) {
+func Configure(data *datasets.Images, o models.Options) (Config, error) {
 	c := DefaultConfig()
 	c.H, c.W, c.C = data.H, data.W, data.C
 	if o.Arch != "" {

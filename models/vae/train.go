@@ -15,16 +15,16 @@ import (
 // ModelName is how checkpoints and the genlab command name this model.
 const ModelName = "vae"
 
-func init() { models.RegisterModel(ModelName, ConfigFor, New) }
+func init() { models.RegisterModel(ModelName, Configure, New) }
 
-// ConfigFor is DefaultConfig for data with o's options (those of ae.ConfigFor, and Beta).
+// Configure is DefaultConfig for data with o's options (those of ae.Configure, and Beta).
 // The likelihood follows the data: binary images (the shapes) are modelled as they are
 // and grey ones (MNIST) dynamically binarized, both with the Bernoulli decoder, the
 // protocol of the likelihood literature; colour images (the faces) get the Gaussian
 // decoder on their pixels as they are, since binarizing colour would throw away what
 // the model is for (and eval scores them so, eval.BinaryModel).
-func ConfigFor(data *datasets.Images, o models.Options) (Config, error) {
-	base, err := ae.ConfigFor(data, o)
+func Configure(data *datasets.Images, o models.Options) (Config, error) {
+	base, err := ae.Configure(data, o)
 	if err != nil {
 		return Config{}, err
 	}
