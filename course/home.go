@@ -133,8 +133,9 @@ func WarmStartFrom(dir, name, runDir string) (*Manifest, error) {
 }
 
 // Cost is what the training of a checkpoint has cost, from its run manifest: the steps
-// its processes trained, their core-hours (wall time x GOMAXPROCS) and its step rate in
-// steps per core-second, from the parts that recorded their time.
+// its processes trained, their core-hours (the CPU time each used; for older parts wall
+// time x GOMAXPROCS) and its step rate in steps per core-second, from the parts that
+// recorded their time.
 type Cost struct {
 	Steps     int
 	CoreHours float64
@@ -157,10 +158,14 @@ func costOf(m fit.Manifest) Cost {
 	var timedCoreS float64
 	for _, r := range m.Runs {
 		c.Steps += r.To - r.From
-		if r.Seconds > 0 && r.Cores > 0 {
+		switch {
+		case r.CPUSeconds > 0: // what the process used, paused or sharing its cores
+			timedSteps += r.To - r.From
+			timedCoreS += r.CPUSeconds
+		case r.Seconds > 0 && r.Cores > 0:
 			timedSteps += r.To - r.From
 			timedCoreS += r.Seconds * float64(r.Cores)
-		} else {
+		default:
 			c.Untimed += r.To - r.From
 		}
 	}

@@ -312,7 +312,7 @@ func Run(ctx context.Context, backend compute.Backend, store *model.Store, cfg C
 		}
 		meta[historyKey] = string(raw)
 		delete(meta, dataKey) // the manifest holds it
-		cur.From, cur.To, cur.Seconds = from, step, time.Since(t0).Seconds()
+		cur.From, cur.To, cur.Seconds, cur.CPUSeconds = from, step, time.Since(t0).Seconds(), cpuSeconds()
 		man, err := json.Marshal(Manifest{Runs: append(slices.Clone(runs), cur)})
 		if err != nil {
 			return err

@@ -44,6 +44,9 @@ type Build struct {
 	// written before they were recorded).
 	Cores   int     `json:"cores,omitempty"`
 	Seconds float64 `json:"seconds,omitempty"`
+	// CPUSeconds is the CPU time the process had used at that checkpoint (its training
+	// and whatever else it did): the core-seconds it cost, paused or sharing its cores.
+	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
 }
 
 // Digest identifies a dataset as a model read it: its name, size and shape, and the
