@@ -219,17 +219,7 @@ func (m *Model) PredictNoise(x []float32, t int, labels []int32, n int) ([]float
 	if len(x) != n*d || (labels != nil && len(labels) != n) {
 		return nil, fmt.Errorf("diffusion: %d values and %d labels for %d images of %d", len(x), len(labels), n, d)
 	}
-	// One float row per image: its pixels, the timestep and the label (the Mapper feeds
-	// one array, chunk by chunk; the graph splits it again).
-	in := make([]float32, 0, n*(d+2))
-	for i := range n {
-		y := float32(c.Classes)
-		if labels != nil {
-			y = float32(labels[i])
-		}
-		in = append(in, x[i*d:(i+1)*d]...)
-		in = append(in, float32(t), y)
-	}
+	in := Rows(x, float32(t), labels, n, d, c.Classes)
 	averaged, name := m.Averaged(), "diffusion/eps"
 	if averaged {
 		name = "diffusion/eps-ema"
@@ -247,6 +237,22 @@ func (m *Model) PredictNoise(x []float32, t int, labels []int32, n int) ([]float
 		}
 		return m.Noise(scope, img, tt, y)
 	}, in, n, d+2)
+}
+
+// Rows lays out a network pass's input as the Mapper feeds it, one float row per image
+// (n images of d values x): its pixels, the time t and its label (labels nil, or the
+// value classes: none); the graph splits each row again.
+func Rows(x []float32, t float32, labels []int32, n, d, classes int) []float32 {
+	in := make([]float32, 0, n*(d+2))
+	for i := range n {
+		y := float32(classes)
+		if labels != nil {
+			y = float32(labels[i])
+		}
+		in = append(in, x[i*d:(i+1)*d]...)
+		in = append(in, t, y)
+	}
+	return in
 }
 
 // EMAScope holds the moving average of every trained variable at the variable's own

@@ -215,17 +215,7 @@ func (m *Model) PredictVelocity(x []float32, t float64, labels []int32, n int) (
 	if t < 0 || t > 1 || math.IsNaN(t) {
 		return nil, fmt.Errorf("flow: time %g outside [0, 1]", t)
 	}
-	// One row per image: its pixels, the time and the label (the Mapper feeds one array,
-	// chunk by chunk; the graph splits it again).
-	in := make([]float32, 0, n*(d+2))
-	for i := range n {
-		y := float32(c.Classes)
-		if labels != nil {
-			y = float32(labels[i])
-		}
-		in = append(in, x[i*d:(i+1)*d]...)
-		in = append(in, float32(t), y)
-	}
+	in := diffusion.Rows(x, float32(t), labels, n, d, c.Classes)
 	averaged, name := m.Averaged(), "flow/v"
 	if averaged {
 		name = "flow/v-ema"
