@@ -472,6 +472,10 @@ class Diffusion(nn.Module):
         eps = torch.randn_like(x0)
         ab = self.alphabar[t - 1][:, None, None, None]
         loss = (self.noise(ab.sqrt() * x0 + (1 - ab).sqrt() * eps, t) - eps).pow(2).mean()
+        return self.update(loss)
+
+    def update(self, loss):
+        # Adam on loss, the weights' average updated from the weights it read.
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         with torch.no_grad():
@@ -492,13 +496,7 @@ class Flow(Diffusion):
         t = torch.rand(x.shape[0])
         tb = t[:, None, None, None]
         loss = (self.noise((1 - tb) * x0 + tb * x1, t * 1000) - (x1 - x0)).pow(2).mean()
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        with torch.no_grad():
-            for avg, p in zip(self.averaged, self.parameters()):
-                avg.mul_(self.ema).add_(p, alpha=1 - self.ema)
-        self.opt.step()
-        return loss.item()
+        return self.update(loss)
 
 
 class EqConv(nn.Module):
